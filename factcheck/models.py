@@ -1,0 +1,349 @@
+"""The workbench's domain: articles, claims, sources, attributions and their audit trail.
+
+Models hold data and the invariants the database can enforce. Every change
+goes through `factcheck.services`, which validates, saves and audits.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+def text_hash(text: str) -> str:
+    """Return the SHA-256 of an article text, the key that de-duplicates imports."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    IN_PROGRESS = "in_progress", "In progress"
+    VERIFIED = "verified", "Verified"
+    PARTLY_VERIFIED = "partly_verified", "Partly verified"
+    FALSE = "false", "False"
+    MISLEADING = "misleading", "Misleading"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+
+    @classmethod
+    def verdicts(cls) -> set[str]:
+        return {cls.VERIFIED, cls.PARTLY_VERIFIED, cls.FALSE, cls.MISLEADING, cls.UNVERIFIABLE}
+
+
+class QuoteMode(models.TextChoices):
+    DIRECT = "direct", "Direct quote"
+    PARAPHRASE = "paraphrase", "Paraphrase"
+    MIXED = "mixed", "Mixed"
+    NONE = "none", "None"
+
+
+class GroundRule(models.TextChoices):
+    """How an anonymous source spoke, in the terms of AP's and the NYT's standards."""
+
+    UNSPECIFIED = "", "Not stated"
+    BACKGROUND = "background", "Background"
+    DEEP_BACKGROUND = "deep_background", "Deep background"
+    OFF_THE_RECORD = "off_the_record", "Off the record"
+
+
+class SourceType(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100, help_text="Short label shown on the review page.")
+    description = models.CharField(max_length=255, blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists.")
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def with_text(self, text: str) -> "ArticleQuerySet":
+        return self.filter(content_hash=text_hash(text))
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=500)
+    outlet = models.CharField(max_length=200, blank=True, db_index=True)
+    url = models.URLField("URL", max_length=2000, blank=True)
+    published_on = models.DateField(null=True, blank=True, db_index=True)
+    language = models.CharField(max_length=16, default="en", help_text="BCP 47 code: en, ar, he.")
+    text = models.TextField(
+        help_text="The body that claim offsets point into; frozen once the article has claims."
+    )
+    content_hash = models.CharField(
+        max_length=64, unique=True, editable=False, help_text="SHA-256 of the text."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ClaimQuerySet(models.QuerySet):
+    def awaiting_sign_off(self) -> "ClaimQuerySet":
+        return self.filter(
+            status__in=VerificationStatus.verdicts(), signed_off_by__isnull=True
+        )
+
+
+class Claim(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
+    start = models.PositiveIntegerField(help_text="Offset in Unicode code points, inclusive.")
+    end = models.PositiveIntegerField(help_text="Offset in Unicode code points, exclusive.")
+    text = models.TextField(help_text="Exactly article.text[start:end].")
+    status = models.CharField(
+        max_length=20, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
+    )
+    rationale = models.TextField(blank=True, help_text="Why the verdict is what it is.")
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised by every change; a save that names an older one is refused."
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "start", "end"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__gte=0) & models.Q(start__lt=models.F("end")),
+                name="claim_start_before_end",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=VerificationStatus.values),
+                name="claim_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "start", "end"], name="claim_span_unique_per_article"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"], name="claim_status_updated"),
+            models.Index(fields=["assigned_to", "status"], name="claim_assignee_status"),
+            models.Index(fields=["proposed_by"], name="claim_proposer"),
+        ]
+        permissions = [
+            ("sign_off_claim", "Can sign off a verdict proposed by someone else"),
+            ("reopen_claim", "Can reopen a signed-off claim"),
+            ("export_claim", "Can export claims and audit history"),
+        ]
+
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
+        return f"#{self.pk} {text}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.signed_off_by_id is not None
+
+
+class Source(models.Model):
+    name = models.CharField(
+        max_length=255,
+        help_text='Display name, or a descriptor for an anonymous source: "unnamed senior '
+        'Hamas official".',
+    )
+    source_type = models.ForeignKey(SourceType, on_delete=models.PROTECT, related_name="sources")
+    affiliation = models.CharField(max_length=255, blank=True)
+    role = models.CharField("role or title", max_length=255, blank=True)
+    is_anonymous = models.BooleanField(
+        "anonymous", default=False, help_text="The text does not name this source."
+    )
+    aliases = models.JSONField(
+        default=list, blank=True, help_text="Other names this source appears under."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="source_name_unique_ci"),
+        ]
+        indexes = [models.Index(fields=["source_type", "is_anonymous"], name="source_type_anon")]
+        permissions = [("merge_source", "Can merge duplicate sources")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attribution(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="attributions")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="attributions")
+    mention_start = models.PositiveIntegerField(null=True, blank=True)
+    mention_end = models.PositiveIntegerField(null=True, blank=True)
+    mention_text = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text='How the text names the source: "a top Hamas official, speaking on condition '
+        'of anonymity".',
+    )
+    cue = models.CharField(
+        max_length=200, blank=True, help_text='The reporting verb: "told", "according to".'
+    )
+    cue_start = models.PositiveIntegerField(null=True, blank=True)
+    cue_end = models.PositiveIntegerField(null=True, blank=True)
+    quote_mode = models.CharField(
+        max_length=20, choices=QuoteMode.choices, default=QuoteMode.PARAPHRASE
+    )
+    intermediary = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="relayed_attributions",
+        help_text='Who relayed it, such as a wire agency: "told AFP".',
+    )
+    ground_rule = models.CharField(
+        max_length=20, choices=GroundRule.choices, blank=True, default=GroundRule.UNSPECIFIED
+    )
+    anonymity_reason = models.TextField(
+        blank=True, help_text="Why anonymity was granted, as the text states it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["claim", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "source"], name="attribution_unique_source"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(mention_start__isnull=True, mention_end__isnull=True)
+                    | models.Q(mention_start__lt=models.F("mention_end"))
+                ),
+                name="attribution_mention_span_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(cue_start__isnull=True, cue_end__isnull=True)
+                    | models.Q(cue_start__lt=models.F("cue_end"))
+                ),
+                name="attribution_cue_span_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quote_mode__in=QuoteMode.values),
+                name="attribution_quote_mode_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(intermediary=models.F("source")),
+                name="attribution_intermediary_not_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} → claim #{self.claim_id}"
+
+    @property
+    def lacks_anonymity_reason(self) -> bool:
+        """Flag an anonymous attribution that gives no reason for the anonymity."""
+        return self.source.is_anonymous and not self.anonymity_reason.strip()
+
+
+class EvidenceLink(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    url = models.URLField("URL", max_length=2000)
+    title = models.CharField(max_length=500, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "url"], name="evidence_unique_url"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class Note(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:80]
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only, hash-chained audit history.
+
+    Database triggers refuse UPDATE and DELETE (see `factcheck.audit`); each
+    event's hash covers its content and the previous event's hash, so
+    `manage.py verify_audit` can prove the chain intact.
+    """
+
+    created_at = models.DateTimeField(db_index=True)
+    # No database constraint: a user may go, their history stays.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=64, db_index=True, help_text="A dotted verb.")
+    object_type = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=300)
+    article = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    changes = models.JSONField(default=dict, help_text="{field: [old, new]}")
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["article", "-id"], name="audit_article"),
+            models.Index(fields=["actor", "-id"], name="audit_actor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} #{self.object_id} by {self.actor_name}"

@@ -1,0 +1,43 @@
+import os
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_user("Reviewer", username="rita")
+
+
+@pytest.fixture
+def editor(db):
+    return factories.make_user("Editor", username="ed")
+
+
+@pytest.fixture
+def viewer(db):
+    return factories.make_user("Viewer", username="vic")
+
+
+@pytest.fixture
+def article(db):
+    return factories.make_article()
+
+
+@pytest.fixture
+def claim(article):
+    return factories.make_claim(article=article)
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return factories.SEED_ARTICLE.read_text(encoding="utf-8")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """On CI, a skipped test is a failure: it means a dependency is missing."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if os.environ.get("CI") and reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line("CI: tests were skipped; failing the run.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

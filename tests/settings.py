@@ -1,0 +1,22 @@
+"""Settings for the test suite: the app's own, with what tests must override."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-suite-only-0123456789abcdefghij")
+
+from factcheck.settings import *  # noqa: E402, F403
+
+DEBUG = False
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The manifest storage 404s under live_server; tests use the plain one.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+FACTCHECK_ALLOW_AUDIT_FLUSH = True
+LOGGING = {"version": 1, "disable_existing_loggers": False}
