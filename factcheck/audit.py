@@ -138,8 +138,8 @@ def verify_chain(batch_size: int = 2000) -> Iterator[int | ChainBreak]:
         for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
             if event.prev_hash != expected_prev:
                 yield ChainBreak(
-                    event.id, "its link to the previous event is broken (an event was removed "
-                    "or inserted)"
+                    event.id,
+                    "its link to the previous event is broken (an event was removed or inserted)",
                 )
                 return
             if compute_hash(event) != event.hash:

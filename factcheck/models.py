@@ -93,9 +93,7 @@ class Article(models.Model):
 
 class ClaimQuerySet(models.QuerySet):
     def awaiting_sign_off(self) -> "ClaimQuerySet":
-        return self.filter(
-            status__in=VerificationStatus.verdicts(), signed_off_by__isnull=True
-        )
+        return self.filter(status__in=VerificationStatus.verdicts(), signed_off_by__isnull=True)
 
 
 class Claim(models.Model):

@@ -346,7 +346,10 @@ def claim_create(
     except IntegrityError as error:
         raise DomainError("Another claim covering exactly this span was just created.") from error
     _record_claim(
-        actor, "claim.created", claim, _created_changes(claim, ("start", "end", "text", "status")),
+        actor,
+        "claim.created",
+        claim,
+        _created_changes(claim, ("start", "end", "text", "status")),
         reason,
     )
     return claim
@@ -375,9 +378,11 @@ def claim_update(
         fields["text"] = _check_span(
             claim.article, start, end, fields.get("text"), what="claim", field="text"
         )
-        if Claim.objects.filter(article=claim.article, start=start, end=end).exclude(
-            pk=claim.pk
-        ).exists():
+        if (
+            Claim.objects.filter(article=claim.article, start=start, end=end)
+            .exclude(pk=claim.pk)
+            .exists()
+        ):
             raise DomainError("Another claim already covers exactly this span.")
     if "rationale" in fields:
         fields["rationale"] = (fields["rationale"] or "").strip()
@@ -417,14 +422,8 @@ def claim_set_status(
     is_verdict = status in VerificationStatus.verdicts()
     if is_verdict and not claim.rationale.strip():
         raise DomainError("A verdict needs a rationale.", field="rationale")
-    if (
-        is_verdict
-        and status != VerificationStatus.UNVERIFIABLE
-        and not claim.evidence.exists()
-    ):
-        raise DomainError(
-            "This verdict needs at least one evidence link.", field="evidence"
-        )
+    if is_verdict and status != VerificationStatus.UNVERIFIABLE and not claim.evidence.exists():
+        raise DomainError("This verdict needs at least one evidence link.", field="evidence")
     values: dict[str, Any] = {"status": status}
     if is_verdict:
         values.update(proposed_by=actor, proposed_at=timezone.now())
@@ -687,8 +686,9 @@ def source_create(
     _authorize(actor, "add_source")
     name = " ".join((name or "").split())
     if not name:
-        raise DomainError("A source needs a name or, for an anonymous one, a descriptor.",
-                          field="name")
+        raise DomainError(
+            "A source needs a name or, for an anonymous one, a descriptor.", field="name"
+        )
     taken = _name_taken(name)
     if taken is not None:
         raise DomainError(f"The registry already has a source named “{taken}”.", field="name")
@@ -776,9 +776,7 @@ def source_merge(*, actor, source: Source, into: Source, reason: str = "") -> So
             attribution.intermediary = None
         attribution.save(update_fields=["source", "intermediary", "updated_at"])
         moved.append(attribution.pk)
-    relayed = list(
-        Attribution.objects.filter(intermediary=source).values_list("pk", flat=True)
-    )
+    relayed = list(Attribution.objects.filter(intermediary=source).values_list("pk", flat=True))
     Attribution.objects.filter(intermediary=source).exclude(source=into).update(
         intermediary=into, updated_at=timezone.now()
     )
@@ -836,7 +834,9 @@ def source_type_create(
     _full_clean(source_type)
     source_type.save()
     _record_source_type(
-        actor, "source_type.created", source_type,
+        actor,
+        "source_type.created",
+        source_type,
         _created_changes(source_type, SOURCE_TYPE_FIELDS),
     )
     return source_type
@@ -898,8 +898,9 @@ def evidence_add(
     try:
         _http_url(url)
     except ValidationError as error:
-        raise DomainError("Evidence must be a web address starting with http:// or https://.",
-                          field="url") from error
+        raise DomainError(
+            "Evidence must be a web address starting with http:// or https://.", field="url"
+        ) from error
     claim = _lock_claim(claim, expected_version)
     _ensure_unlocked(claim)
     if claim.evidence.filter(url=url).exists():

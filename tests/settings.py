@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-suite-only-0123456789abcdefghij")
 
-from factcheck.settings import *  # noqa: E402, F403
+from factcheck.settings import *  # noqa: F403
 
 DEBUG = False
 SECURE_SSL_REDIRECT = False
@@ -18,5 +18,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STATIC_ROOT = None
 FACTCHECK_ALLOW_AUDIT_FLUSH = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}

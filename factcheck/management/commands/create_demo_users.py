@@ -1,0 +1,42 @@
+"""Create one demo account per role and print how to log in."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from factcheck.roles import EDITOR, REVIEWER, VIEWER
+
+DEMO_ACCOUNTS = [
+    ("reviewer", REVIEWER, "marks claims, tags sources, proposes verdicts"),
+    ("editor", EDITOR, "all a reviewer does, plus sign-off, reopen, merges"),
+    ("viewer", VIEWER, "reads and exports, changes nothing"),
+    ("admin", None, "Django staff superuser: the admin back office"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) the demo accounts, one per role, and print their passwords."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="Give every demo account this password instead of a fresh random one.",
+        )
+
+    @transaction.atomic
+    def handle(self, **options):
+        User = get_user_model()
+        self.stdout.write("Demo accounts (user name / password / role):")
+        for username, role, what in DEMO_ACCOUNTS:
+            password = options["password"] or secrets.token_urlsafe(9)
+            user, _ = User.objects.get_or_create(username=username)
+            user.set_password(password)
+            user.is_staff = role is None
+            user.is_superuser = role is None
+            user.save()
+            if role is not None:
+                user.groups.set([Group.objects.get(name=role)])
+            self.stdout.write(f"  {username:<9} {password:<14} {role or 'Admin'}: {what}")

@@ -1,0 +1,75 @@
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from factcheck.roles import role_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_create_demo_users_makes_one_account_per_role_and_prints_passwords(db):
+    out = io.StringIO()
+
+    call_command("create_demo_users", stdout=out)
+
+    lines = {line.split()[0]: line.split() for line in out.getvalue().splitlines()[1:]}
+    assert set(lines) == {"reviewer", "editor", "viewer", "admin"}
+    for username, (_, password, *_rest) in lines.items():
+        assert authenticate(username=username, password=password) is not None
+    assert role_of(User.objects.get(username="editor")) == "Editor"
+    assert role_of(User.objects.get(username="viewer")) == "Viewer"
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_create_demo_users_twice_makes_no_duplicates(db):
+    call_command("create_demo_users", stdout=io.StringIO())
+    call_command("create_demo_users", "--password", "demo-pass-123", stdout=io.StringIO())
+
+    assert User.objects.count() == 4
+    assert authenticate(username="reviewer", password="demo-pass-123") is not None
+
+
+def test_flush_is_refused_unless_allowed(db, settings):
+    settings.FACTCHECK_ALLOW_AUDIT_FLUSH = False
+
+    with pytest.raises(CommandError, match="append-only"):
+        call_command("flush", "--no-input")
+
+
+def test_deploy_check_reports_no_warnings_with_production_settings(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "x" * 20 + "production-like-secret-key-0123456789-abcdefghijklmnop",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "factcheck.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_settings_refuse_to_start_without_a_secret_key_in_production(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "false"}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr
