@@ -78,6 +78,7 @@ def canonical_content(event: AuditEvent) -> str:
         "object_id": str(event.object_id),
         "object_repr": event.object_repr,
         "article_id": event.article_id,
+        "claim_id": event.claim_id,
         "changes": event.changes,
         "reason": event.reason,
         "prev_hash": event.prev_hash,
@@ -97,6 +98,7 @@ def record(
     object_id: Any,
     object_repr: str,
     article_id: int | None = None,
+    claim_id: int | None = None,
     changes: dict[str, list[Any]] | None = None,
     reason: str = "",
 ) -> AuditEvent:
@@ -116,6 +118,7 @@ def record(
         object_id=str(object_id),
         object_repr=str(object_repr)[:300],
         article_id=article_id,
+        claim_id=claim_id,
         changes=to_jsonable(changes or {}),
         reason=reason,
         prev_hash=tail or GENESIS_HASH,

@@ -330,6 +330,17 @@ class AuditEvent(models.Model):
         db_constraint=False,
         related_name="+",
     )
+    # The claim an event belongs to (its attributions, evidence and notes
+    # included), for the claim's timeline and undo. No constraint: deleted
+    # claims keep their history.
+    claim = models.ForeignKey(
+        Claim,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     changes = models.JSONField(default=dict, help_text="{field: [old, new]}")
     reason = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64, unique=True)
@@ -340,6 +351,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["article", "-id"], name="audit_article"),
+            models.Index(fields=["claim", "-id"], name="audit_claim"),
             models.Index(fields=["actor", "-id"], name="audit_actor"),
         ]
 

@@ -183,6 +183,7 @@ def _record_claim(actor, action: str, claim: Claim, changes: dict, reason: str =
         object_id=claim.pk,
         object_repr=str(claim),
         article_id=claim.article_id,
+        claim_id=claim.pk,
         changes=changes,
         reason=reason,
     )
@@ -513,6 +514,7 @@ def _record_attribution(actor, action: str, attribution: Attribution, changes, r
         object_id=attribution.pk,
         object_repr=f"{attribution.source} → claim #{attribution.claim_id}",
         article_id=attribution.claim.article_id,
+        claim_id=attribution.claim_id,
         changes=changes,
         reason=reason,
     )
@@ -949,7 +951,8 @@ def note_add(*, actor, claim: Claim, body: str) -> Note:
         object_id=note.pk,
         object_repr=f"note on claim #{claim.pk}",
         article_id=claim.article_id,
-        changes={"body": [None, body], "claim": [None, claim.pk]},
+        claim_id=claim.pk,
+        changes={"body": [None, body]},
     )
     return note
 
@@ -966,7 +969,8 @@ def note_delete(*, actor, note: Note, reason: str = "") -> None:
         object_id=note.pk,
         object_repr=f"note on claim #{note.claim_id}",
         article_id=note.claim.article_id,
-        changes={"body": [note.body, None], "claim": [note.claim_id, None]},
+        claim_id=note.claim_id,
+        changes={"body": [note.body, None]},
         reason=reason,
     )
     note.delete()
