@@ -627,3 +627,80 @@ def test_reviewer_cannot_merge_sources_or_edit_source_types(reviewer):
         services.source_type_update(actor=reviewer, source_type=a.source_type, name="Something")
 
     assert Source.objects.count() == 2
+
+
+# --- Undo -----------------------------------------------------------------
+
+
+def test_undo_reverts_own_status_change_and_is_audited(reviewer, claim):
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    change = AuditEvent.objects.order_by("-id").first()
+
+    undone = services.claim_undo(actor=reviewer, claim=claim, expected_version=2)
+
+    assert undone.status == "unverified"
+    assert undone.version == 3
+    event = AuditEvent.objects.order_by("-id").first()
+    assert event.action == "claim.status_changed"
+    assert event.changes == {"status": ["in_progress", "unverified"]}
+    assert event.reason == f"Undo of event #{change.pk}"
+
+
+def test_undo_reverts_attribution_add_and_remove(reviewer, seeded):
+    claim, official, afp = seeded
+    services.attribution_add(
+        actor=reviewer, claim=claim, source=official, cue="told", intermediary=afp
+    )
+    attribution = Attribution.objects.get()
+    services.attribution_remove(actor=reviewer, attribution=attribution)
+
+    services.claim_undo(actor=reviewer, claim=claim)
+
+    restored = Attribution.objects.get()
+    assert (restored.source, restored.cue, restored.intermediary) == (official, "told", afp)
+    services.claim_undo(actor=reviewer, claim=claim)
+    assert not Attribution.objects.exists()
+
+
+def test_undo_reverts_an_attribution_edit(reviewer, seeded):
+    claim, official, _ = seeded
+    attribution = services.attribution_add(actor=reviewer, claim=claim, source=official)
+    services.attribution_update(actor=reviewer, attribution=attribution, cue="said")
+
+    services.claim_undo(actor=reviewer, claim=claim)
+
+    attribution.refresh_from_db()
+    assert attribution.cue == ""
+
+
+def test_undo_of_claim_creation_deletes_the_claim(reviewer, article):
+    claim = factories.make_claim(article=article, actor=reviewer)
+
+    result = services.claim_undo(actor=reviewer, claim=claim)
+
+    assert result is None
+    assert not Claim.objects.exists()
+    assert AuditEvent.objects.order_by("-id").first().action == "claim.deleted"
+
+
+def test_undo_is_refused_after_someone_else_changed_the_claim(reviewer, editor, claim):
+    services.claim_update(actor=reviewer, claim=claim, rationale="mine")
+    services.claim_update(actor=editor, claim=claim, rationale="theirs")
+    before = last_id()
+
+    with pytest.raises(services.DomainError, match="nothing of yours to undo"):
+        services.claim_undo(actor=reviewer, claim=claim)
+
+    claim.refresh_from_db()
+    assert claim.rationale == "theirs"
+    assert last_id() == before
+
+
+def test_undo_with_a_stale_version_is_refused(reviewer, claim):
+    services.claim_update(actor=reviewer, claim=claim, rationale="mine")
+
+    with pytest.raises(services.Conflict):
+        services.claim_undo(actor=reviewer, claim=claim, expected_version=1)
+
+    claim.refresh_from_db()
+    assert claim.rationale == "mine"
