@@ -15,6 +15,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from factcheck import audit
 from factcheck.models import (
@@ -107,7 +108,7 @@ def _full_clean(instance: models.Model, **kwargs: Any) -> None:
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         label = (
-            instance._meta.get_field(field).verbose_name.capitalize()
+            capfirst(instance._meta.get_field(field).verbose_name)
             if field != "__all__"
             else None
         )
