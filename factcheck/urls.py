@@ -2,10 +2,29 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from factcheck.views import articles
+from factcheck.views import articles, review
 
 urlpatterns = [
     path("", articles.article_list, name="home"),
+    path("articles/import/", articles.article_import, name="article_import"),
+    path("articles/<int:article_id>/", review.review, name="review"),
+    path("articles/<int:article_id>/claims/", review.claim_create, name="claim_create"),
+    path("claims/<int:claim_id>/", review.claim_detail, name="claim_detail"),
+    path("claims/<int:claim_id>/status/", review.claim_status, name="claim_status"),
+    path("claims/<int:claim_id>/rationale/", review.claim_rationale, name="claim_rationale"),
+    path("claims/<int:claim_id>/delete/", review.claim_delete, name="claim_delete"),
+    path("claims/<int:claim_id>/undo/", review.claim_undo, name="claim_undo"),
+    path("claims/<int:claim_id>/attributions/", review.attribution_add, name="attribution_add"),
+    path("claims/<int:claim_id>/evidence/", review.evidence_add, name="evidence_add"),
+    path("claims/<int:claim_id>/notes/", review.note_add, name="note_add"),
+    path("attributions/<int:attribution_id>/", review.attribution_edit, name="attribution_edit"),
+    path(
+        "attributions/<int:attribution_id>/remove/",
+        review.attribution_remove,
+        name="attribution_remove",
+    ),
+    path("evidence/<int:link_id>/remove/", review.evidence_remove, name="evidence_remove"),
+    path("sources/search/", review.source_search, name="source_search"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

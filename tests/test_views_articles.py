@@ -1,6 +1,9 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from factcheck import services
+from factcheck.models import Article, AuditEvent
 from tests import factories
 
 
@@ -43,8 +46,131 @@ def test_article_list_escapes_titles(client, reviewer, django_assert_max_num_que
     factories.make_article(title="<script>alert(1)</script>")
     client.force_login(reviewer)
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("home"))
 
     assert b"<script>alert(1)</script>" not in response.content
     assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in response.content
+
+
+def test_article_list_search_filters_and_progress(client, reviewer):
+    gaza = factories.make_article(title="Gaza talks", outlet="Daily Sabah")
+    factories.make_article(title="Budget vote", outlet="AP")
+    claim = factories.make_claim(article=gaza)
+    services.claim_set_status(actor=None, claim=claim, status="in_progress")
+    client.force_login(reviewer)
+
+    by_text = client.get(reverse("home"), {"q": "gaza"}).content.decode()
+    by_outlet = client.get(reverse("home"), {"outlet": "AP"}).content.decode()
+    open_ones = client.get(reverse("home"), {"progress": "open"}).content.decode()
+    fragment = client.get(reverse("home"), {"progress": "no_claims"}, HTTP_HX_REQUEST="true")
+
+    assert "Gaza talks" in by_text and "Budget vote" not in by_text
+    assert "Budget vote" in by_outlet and "Gaza talks" not in by_outlet
+    assert "Gaza talks" in open_ones and "Budget vote" not in open_ones
+    assert 'aria-label="1 in progress"' in open_ones
+    assert "<html" not in fragment.content.decode()
+    assert "Budget vote" in fragment.content.decode()
+
+
+def test_paste_import_creates_the_article(client, reviewer):
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("article_import"),
+        {
+            "mode": "paste",
+            "title": "Pasted",
+            "outlet": "AFP",
+            "language": "en",
+            "text": "Pasted\n\nThe ministry said 12 people died.",
+        },
+    )
+
+    article = Article.objects.get()
+    assert response.status_code == 302
+    assert response.headers["Location"] == reverse("review", args=[article.pk])
+    assert article.outlet == "AFP"
+    assert AuditEvent.objects.get().action == "article.created"
+
+
+def test_paste_import_without_text_shows_the_error(client, reviewer):
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("article_import"), {"mode": "paste", "title": "Empty", "language": "en", "text": ""}
+    )
+
+    assert response.status_code == 422
+    assert "This field is required" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_upload_several_files_reports_each(client, reviewer):
+    client.force_login(reviewer)
+    files = [
+        SimpleUploadedFile("one.txt", b"First story\n\nIt happened, police said."),
+        SimpleUploadedFile("two.md", "# Second story\n\nÉlus said «non».".encode()),
+        SimpleUploadedFile("bad.txt", b"\xff\xfe\x00binary"),
+        SimpleUploadedFile("empty.txt", b"   "),
+    ]
+
+    response = client.post(
+        reverse("article_import"), {"mode": "upload", "files": files}, follow=True
+    )
+
+    body = response.content.decode()
+    assert sorted(Article.objects.values_list("title", flat=True)) == [
+        "First story",
+        "Second story",
+    ]
+    assert "Imported “First story”" in body
+    assert "Skipped bad.txt" in body
+    assert "Skipped empty.txt" in body
+
+
+def test_upload_of_only_bad_files_imports_nothing_and_says_why(client, reviewer, settings):
+    settings.FACTCHECK_IMPORT_MAX_BYTES = 10
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("article_import"),
+        {
+            "mode": "upload",
+            "files": [
+                SimpleUploadedFile("big.txt", b"x" * 100),
+                SimpleUploadedFile("doc.pdf", b"%PDF-1.4"),
+            ],
+        },
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "big.txt: 100 bytes is over the limit of 10 bytes" in body
+    assert "doc.pdf: unsupported file type" in body
+    assert not Article.objects.exists()
+
+
+def test_upload_of_a_known_text_creates_no_duplicate(client, reviewer):
+    factories.make_article(text="Known\n\nAlready here.", title="Known")
+    client.force_login(reviewer)
+
+    client.post(
+        reverse("article_import"),
+        {"mode": "upload", "files": [SimpleUploadedFile("k.txt", b"Known\n\nAlready here.\n")]},
+    )
+
+    assert Article.objects.count() == 1
+
+
+def test_viewer_cannot_import(client, viewer):
+    client.force_login(viewer)
+
+    response = client.post(
+        reverse("article_import"),
+        {"mode": "paste", "title": "x", "language": "en", "text": "Some text"},
+    )
+
+    assert response.status_code == 403
+    assert "Your role cannot import articles." in response.content.decode()
+    assert not Article.objects.exists()

@@ -1,21 +1,173 @@
-"""The articles screen."""
+"""The articles screen: the list with search, filters and progress, and the import."""
 
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
-from factcheck.models import Article
+from factcheck import importing, services
+from factcheck.forms import PasteArticleForm
+from factcheck.models import Article, VerificationStatus
+
+PROGRESS_FILTERS = {
+    "": "Any progress",
+    "no_claims": "No claims yet",
+    "open": "Claims to review",
+    "done": "Every claim has a verdict",
+}
+MAX_FILES = 50
+
+
+def _with_progress(articles):
+    """Annotate each article with its claim count per status, in one query."""
+    counts = {
+        f"n_{status}": Count("claims", filter=Q(claims__status=status))
+        for status in VerificationStatus.values
+    }
+    return articles.annotate(claim_count=Count("claims"), **counts)
+
+
+def _progress_bar(article: Article) -> list[dict]:
+    """The bar's pieces: one per status that has claims, with its share in percent."""
+    total = article.claim_count or 1
+    pieces, offset = [], 0.0
+    for status in VerificationStatus:
+        count = getattr(article, f"n_{status.value}")
+        if count:
+            width = 100 * count / total
+            pieces.append(
+                {"status": status.value, "label": status.label, "count": count,
+                 "x": offset, "width": width}
+            )
+            offset += width
+    return pieces
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 @require_GET
 def article_list(request: HttpRequest) -> HttpResponse:
-    """List the articles with their claim counts, newest first."""
-    articles = (
-        Article.objects.annotate(claim_count=Count("claims"))
-        .only("title", "outlet", "published_on", "created_at")
-        .order_by("-created_at", "-id")
+    """List articles, newest first, with search, filters and review progress."""
+    query = request.GET.get("q", "").strip()
+    outlet = request.GET.get("outlet", "").strip()
+    progress = request.GET.get("progress", "")
+    date_from = _parse_date(request.GET.get("from", ""))
+    date_to = _parse_date(request.GET.get("to", ""))
+    articles = Article.objects.all()
+    if query:
+        articles = articles.filter(
+            Q(title__icontains=query) | Q(outlet__icontains=query) | Q(text__icontains=query)
+        )
+    if outlet:
+        articles = articles.filter(outlet=outlet)
+    if date_from:
+        articles = articles.filter(published_on__gte=date_from)
+    if date_to:
+        articles = articles.filter(published_on__lte=date_to)
+    articles = _with_progress(articles)
+    if progress == "no_claims":
+        articles = articles.filter(claim_count=0)
+    elif progress == "open":
+        articles = articles.filter(Q(n_unverified__gt=0) | Q(n_in_progress__gt=0))
+    elif progress == "done":
+        articles = articles.filter(claim_count__gt=0, n_unverified=0, n_in_progress=0)
+    articles = articles.defer("text").order_by("-created_at", "-id")
+    page = Paginator(articles, 25).get_page(request.GET.get("page"))
+    for article in page:
+        article.progress = _progress_bar(article)
+    outlets = (
+        Article.objects.exclude(outlet="").values_list("outlet", flat=True).distinct()
+        .order_by("outlet")[:200]
     )
-    page = Paginator(articles, 50).get_page(request.GET.get("page"))
-    return render(request, "factcheck/articles.html", {"page": page})
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    context = {
+        "page": page,
+        "query": query,
+        "outlet": outlet,
+        "outlets": outlets,
+        "progress": progress,
+        "progress_filters": PROGRESS_FILTERS,
+        "date_from": request.GET.get("from", ""),
+        "date_to": request.GET.get("to", ""),
+        "filter_query": filters.urlencode(),
+        "statuses": VerificationStatus.choices,
+    }
+    if request.htmx:
+        return render(request, "factcheck/articles.html#results", context)
+    return render(request, "factcheck/articles.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def article_import(request: HttpRequest) -> HttpResponse:
+    """Import articles by pasting text or uploading files (.txt, .md, .html, .json)."""
+    if not request.user.has_perm("factcheck.add_article"):
+        raise PermissionDenied("Your role cannot import articles.")
+    paste_form = PasteArticleForm()
+    if request.method == "POST" and request.POST.get("mode") == "paste":
+        paste_form = PasteArticleForm(request.POST)
+        if paste_form.is_valid():
+            try:
+                article = services.article_create(actor=request.user, **paste_form.cleaned_data)
+            except services.DuplicateArticle as duplicate:
+                messages.info(request, duplicate.message)
+                return redirect("review", duplicate.existing.pk)
+            except services.DomainError as refusal:
+                paste_form.add_error(refusal.field if refusal.field in paste_form.fields
+                                     else None, refusal.message)
+            else:
+                messages.success(request, f"Imported “{article.title}”.")
+                return redirect("review", article.pk)
+        return render(request, "factcheck/import.html", {"paste_form": paste_form}, status=422)
+    if request.method == "POST":
+        return _upload(request)
+    return render(request, "factcheck/import.html", {"paste_form": paste_form})
+
+
+def _upload(request: HttpRequest) -> HttpResponse:
+    files = request.FILES.getlist("files")
+    problems: list[str] = []
+    if not files:
+        problems.append("Choose at least one file to upload.")
+    if len(files) > MAX_FILES:
+        problems.append(f"Upload at most {MAX_FILES} files at once.")
+        files = []
+    max_bytes = settings.FACTCHECK_IMPORT_MAX_BYTES
+    imported, unchanged = [], []
+    for upload in files:
+        try:
+            if upload.size > max_bytes:
+                raise importing.ImportRejected(
+                    f"{upload.size:,} bytes is over the limit of {max_bytes:,} bytes"
+                )
+            for parsed in importing.parse_upload(upload.name, upload.read(), max_bytes=max_bytes):
+                outcome = importing.import_parsed(parsed, actor=request.user)
+                (imported if outcome.created else unchanged).append(outcome.article)
+        except importing.ImportRejected as rejected:
+            problems.append(f"{upload.name}: {rejected.reason}")
+        except services.DomainError as refusal:
+            problems.append(f"{upload.name}: {refusal.message}")
+    for article in imported:
+        messages.success(request, f"Imported “{article.title}”.")
+    for article in unchanged:
+        messages.info(request, f"“{article.title}” was already imported (article #{article.pk}).")
+    if problems and not (imported or unchanged):
+        context = {"paste_form": PasteArticleForm(), "upload_errors": problems}
+        return render(request, "factcheck/import.html", context, status=422)
+    for problem in problems:
+        messages.error(request, f"Skipped {problem}")
+    if len(imported) + len(unchanged) == 1:
+        return redirect("review", (imported or unchanged)[0].pk)
+    return redirect(reverse("home"))

@@ -1,0 +1,108 @@
+"""Forms of the review screens: they parse and type the input; the services judge it."""
+
+from django import forms
+
+from factcheck.models import GroundRule, QuoteMode, Source, SourceType, VerificationStatus
+
+
+class PasteArticleForm(forms.Form):
+    title = forms.CharField(max_length=500)
+    outlet = forms.CharField(max_length=200, required=False)
+    url = forms.URLField(label="URL", max_length=2000, required=False, assume_scheme="https")
+    published_on = forms.DateField(
+        label="Published", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    language = forms.CharField(max_length=16, initial="en", help_text="en, ar, he…")
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 14, "dir": "auto"}),
+        strip=False,
+        max_length=2 * 1024 * 1024,
+        help_text="Claim offsets will point into this text; it is frozen once it has claims.",
+    )
+
+
+class VersionedForm(forms.Form):
+    """A form that names the claim version it was loaded at, for optimistic locking."""
+
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class ClaimCreateForm(forms.Form):
+    start = forms.IntegerField(min_value=0)
+    end = forms.IntegerField(min_value=1)
+    text = forms.CharField(strip=False, max_length=100_000)
+
+
+class StatusForm(VersionedForm):
+    status = forms.ChoiceField(choices=VerificationStatus.choices)
+    reason = forms.CharField(required=False, max_length=2000)
+
+
+class RationaleForm(VersionedForm):
+    rationale = forms.CharField(required=False, widget=forms.Textarea, max_length=20_000)
+    reason = forms.CharField(required=False, max_length=2000)
+
+
+class AttributionForm(VersionedForm):
+    """Attribute a claim to a registry source, or to a new one created on the spot."""
+
+    source = forms.ModelChoiceField(queryset=Source.objects.all(), required=False)
+    new_source_name = forms.CharField(required=False, max_length=255)
+    new_source_type = forms.ModelChoiceField(
+        queryset=SourceType.objects.all(), required=False, to_field_name="slug"
+    )
+    new_source_affiliation = forms.CharField(required=False, max_length=255)
+    new_source_anonymous = forms.BooleanField(required=False)
+    mention_text = forms.CharField(required=False, max_length=1000, strip=False)
+    mention_start = forms.IntegerField(required=False, min_value=0)
+    mention_end = forms.IntegerField(required=False, min_value=1)
+    cue = forms.CharField(required=False, max_length=200)
+    quote_mode = forms.ChoiceField(choices=QuoteMode.choices, initial=QuoteMode.PARAPHRASE)
+    intermediary = forms.ModelChoiceField(queryset=Source.objects.all(), required=False)
+    ground_rule = forms.ChoiceField(choices=GroundRule.choices, required=False)
+    anonymity_reason = forms.CharField(required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("source") and not data.get("new_source_name"):
+            raise forms.ValidationError("Pick a source from the registry or name a new one.")
+        if not data.get("source") and not data.get("new_source_type"):
+            self.add_error("new_source_type", "A new source needs a type.")
+        return data
+
+    def attribution_fields(self) -> dict:
+        """The cleaned values the attribution services take."""
+        data = self.cleaned_data
+        mention = data["mention_text"] if data["mention_start"] is not None else None
+        return {
+            "mention_start": data["mention_start"],
+            "mention_end": data["mention_end"],
+            "mention_text": mention if mention is not None else data["mention_text"].strip(),
+            "cue": data["cue"],
+            "quote_mode": data["quote_mode"],
+            "intermediary": data["intermediary"],
+            "ground_rule": data["ground_rule"] or "",
+            "anonymity_reason": data["anonymity_reason"],
+        }
+
+
+class AttributionEditForm(VersionedForm):
+    mention_text = forms.CharField(required=False, max_length=1000)
+    cue = forms.CharField(required=False, max_length=200)
+    quote_mode = forms.ChoiceField(choices=QuoteMode.choices)
+    intermediary = forms.ModelChoiceField(queryset=Source.objects.all(), required=False)
+    ground_rule = forms.ChoiceField(choices=GroundRule.choices, required=False)
+    anonymity_reason = forms.CharField(required=False, max_length=2000)
+
+
+class EvidenceForm(VersionedForm):
+    url = forms.CharField(max_length=2000, label="URL")
+    title = forms.CharField(required=False, max_length=500)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea, max_length=20_000)
+
+
+class RemoveForm(VersionedForm):
+    reason = forms.CharField(required=False, max_length=2000)

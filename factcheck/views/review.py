@@ -1,0 +1,481 @@
+"""The article review page: the highlighted text, select-to-claim, and the claim panel.
+
+Every action posts to its own URL and answers with the claim panel (and the
+re-rendered text, out of band, when highlights change) for htmx, or redirects
+back to the claim for a plain form post. Refusals keep the panel with the
+message inline: 422 for bad input, 403 for a missing permission, 409 when
+someone else saved the claim first.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from factcheck import services
+from factcheck.forms import (
+    AttributionEditForm,
+    AttributionForm,
+    ClaimCreateForm,
+    EvidenceForm,
+    NoteForm,
+    RationaleForm,
+    RemoveForm,
+    StatusForm,
+)
+from factcheck.highlight import paragraphs
+from factcheck.history import changes_of, summary_of
+from factcheck.models import (
+    Article,
+    Attribution,
+    AuditEvent,
+    Claim,
+    EvidenceLink,
+    Note,
+    QuoteMode,
+    Source,
+    SourceType,
+    VerificationStatus,
+)
+
+# Number keys 1-7 set these statuses (see the shortcut overlay).
+STATUS_KEYS = [(str(n), status) for n, status in enumerate(VerificationStatus, start=1)]
+
+
+def _claims_of(article: Article) -> list[Claim]:
+    """The article's claims with what their highlight shows (status, first source type)."""
+    return list(
+        article.claims.prefetch_related(
+            Prefetch(
+                "attributions",
+                queryset=Attribution.objects.select_related("source__source_type").order_by("id"),
+            )
+        ).order_by("start", "-end")
+    )
+
+
+def _text_context(article: Article, claims: list[Claim]) -> dict[str, Any]:
+    return {"article": article, "claims": claims, "paragraphs": paragraphs(article.text, claims)}
+
+
+def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
+    claim = (
+        Claim.objects.select_related(
+            "article", "proposed_by", "signed_off_by", "assigned_to", "created_by"
+        )
+        .prefetch_related(
+            Prefetch(
+                "attributions",
+                queryset=Attribution.objects.select_related(
+                    "source__source_type", "intermediary"
+                ).order_by("id"),
+            ),
+            "evidence",
+            Prefetch("notes", queryset=Note.objects.select_related("author")),
+        )
+        .get(pk=claim.pk)
+    )
+    events = list(AuditEvent.objects.filter(claim_id=claim.pk).order_by("-id")[:100])
+    latest = events[0] if events else None
+    can_undo = (
+        latest is not None
+        and latest.actor_id == request.user.pk
+        and latest.action in services.UNDOABLE
+    )
+    return {
+        "claim": claim,
+        "timeline": [
+            {"event": event, "summary": summary_of(event), "changes": changes_of(event)}
+            for event in events
+        ],
+        "can_undo": can_undo,
+        "status_keys": STATUS_KEYS,
+        "statuses": VerificationStatus.choices,
+        "quote_modes": QuoteMode.choices,
+        "ground_rules": services.GroundRule.choices,
+        "source_types": SourceType.objects.all(),
+        "relay_sources": list(Source.objects.filter(source_type__slug="news_agency")[:50]),
+        "forms": {},
+        "errors": {},
+        **extra,
+    }
+
+
+def _review_context(request: HttpRequest, article: Article, claim: Claim | None) -> dict:
+    claims = _claims_of(article)
+    context = _text_context(article, claims)
+    context["status_keys"] = STATUS_KEYS
+    if claim is not None:
+        context.update(_panel_context(request, claim))
+    context["open_claim"] = claim
+    return context
+
+
+@require_GET
+def review(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Show the article with its claims highlighted, ready for review."""
+    article = get_object_or_404(Article, pk=article_id)
+    return render(request, "factcheck/review.html", _review_context(request, article, None))
+
+
+@require_GET
+def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Open a claim's panel: the fragment for htmx, the review page around it otherwise."""
+    claim = get_object_or_404(Claim.objects.select_related("article"), pk=claim_id)
+    if request.htmx:
+        return render(
+            request, "factcheck/review.html#claim-panel", _panel_context(request, claim)
+        )
+    return render(
+        request, "factcheck/review.html", _review_context(request, claim.article, claim)
+    )
+
+
+def _panel_response(
+    request: HttpRequest,
+    claim: Claim | None,
+    article: Article,
+    *,
+    status: int = 200,
+    with_text: bool = False,
+    **extra: Any,
+) -> HttpResponse:
+    """Answer an action: the panel (or its absence) plus, out of band, the re-rendered text."""
+    if not request.htmx:
+        if status == 200:
+            target = claim or article
+            url = (
+                reverse("claim_detail", args=[target.pk])
+                if claim
+                else reverse("review", args=[article.pk])
+            )
+            return redirect(url)
+        context = _review_context(request, article, claim)
+        context.update(extra)
+        return render(request, "factcheck/review.html", context, status=status)
+    if claim is not None:
+        html = render_to_string(
+            "factcheck/review.html#claim-panel",
+            _panel_context(request, claim, **extra),
+            request=request,
+        )
+    else:
+        html = render_to_string("factcheck/review.html#panel-empty", {}, request=request)
+    if with_text:
+        text_context = _text_context(article, _claims_of(article))
+        text_context["oob"] = True
+        html += render_to_string(
+            "factcheck/review.html#article-text", text_context, request=request
+        )
+    return HttpResponse(html, status=status)
+
+
+def _act(
+    request: HttpRequest,
+    claim: Claim,
+    form: Any,
+    action: Callable[[dict[str, Any]], Claim | None],
+    *,
+    form_name: str,
+    with_text: bool = False,
+) -> HttpResponse:
+    """Validate the form, run the service, and answer with the panel whatever happened."""
+    article = claim.article
+    if not form.is_valid():
+        errors = [f"{_label(form, name)}{' '.join(msgs)}" for name, msgs in form.errors.items()]
+        return _panel_response(
+            request, claim, article, status=422, errors={form_name: errors}, typed=request.POST
+        )
+    try:
+        # One transaction for the whole action: creating a source inline and
+        # attributing to it succeed or fail together.
+        with transaction.atomic():
+            result = action(form.cleaned_data)
+    except services.NotAllowed as refusal:
+        return _panel_response(
+            request, claim, article, status=403, errors={form_name: [refusal.message]}
+        )
+    except services.Conflict as conflict:
+        return _panel_response(
+            request,
+            conflict.current,
+            article,
+            status=409,
+            conflict={"form": form_name, "message": conflict.message},
+            typed=request.POST,
+            with_text=True,
+        )
+    except services.DomainError as refusal:
+        return _panel_response(
+            request,
+            claim,
+            article,
+            status=422,
+            errors={form_name: [refusal.message]},
+            typed=request.POST,
+        )
+    return _panel_response(request, result, article, with_text=with_text)
+
+
+def _label(form: Any, name: str) -> str:
+    if name == "__all__":
+        return ""
+    field = form.fields.get(name)
+    return f"{(field.label or name.replace('_', ' ')).capitalize()}: " if field else ""
+
+
+def _claim(claim_id: int) -> Claim:
+    return get_object_or_404(Claim.objects.select_related("article"), pk=claim_id)
+
+
+@require_POST
+def claim_create(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Create a claim from the text the reviewer selected."""
+    article = get_object_or_404(Article, pk=article_id)
+    form = ClaimCreateForm(request.POST)
+    message = None
+    if form.is_valid():
+        try:
+            claim = services.claim_create(actor=request.user, **form.cleaned_data, article=article)
+        except services.NotAllowed as refusal:
+            return _text_error(request, article, refusal.message, 403)
+        except services.DomainError as refusal:
+            message = refusal.message
+        else:
+            return _panel_response(request, claim, article, with_text=True)
+    else:
+        message = " ".join(" ".join(msgs) for msgs in form.errors.values())
+    return _text_error(request, article, message or "The selection could not be read.", 422)
+
+
+def _text_error(request: HttpRequest, article: Article, message: str, status: int):
+    if request.htmx:
+        html = render_to_string(
+            "factcheck/review.html#panel-empty", {"panel_error": message}, request=request
+        )
+        return HttpResponse(html, status=status)
+    context = _review_context(request, article, None)
+    context["panel_error"] = message
+    return render(request, "factcheck/review.html", context, status=status)
+
+
+@require_POST
+def claim_status(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim(claim_id)
+    return _act(
+        request,
+        claim,
+        StatusForm(request.POST),
+        lambda data: services.claim_set_status(
+            actor=request.user,
+            claim=claim,
+            status=data["status"],
+            expected_version=data["version"],
+            reason=data["reason"],
+        ),
+        form_name="status",
+        with_text=True,
+    )
+
+
+@require_POST
+def claim_rationale(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim(claim_id)
+    return _act(
+        request,
+        claim,
+        RationaleForm(request.POST),
+        lambda data: services.claim_update(
+            actor=request.user,
+            claim=claim,
+            expected_version=data["version"],
+            rationale=data["rationale"],
+            reason=data["reason"],
+        ),
+        form_name="rationale",
+    )
+
+
+@require_POST
+def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim(claim_id)
+
+    def delete(data: dict) -> None:
+        services.claim_delete(
+            actor=request.user,
+            claim=claim,
+            expected_version=data["version"],
+            reason=data["reason"],
+        )
+
+    return _act(
+        request, claim, RemoveForm(request.POST), delete, form_name="delete", with_text=True
+    )
+
+
+@require_POST
+def claim_undo(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim(claim_id)
+    return _act(
+        request,
+        claim,
+        RemoveForm(request.POST),
+        lambda data: services.claim_undo(
+            actor=request.user, claim=claim, expected_version=data["version"]
+        ),
+        form_name="undo",
+        with_text=True,
+    )
+
+
+@require_POST
+def attribution_add(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim(claim_id)
+    form = AttributionForm(request.POST)
+
+    def add(data: dict) -> Claim:
+        source = data["source"] or services.source_create(
+            actor=request.user,
+            name=data["new_source_name"],
+            source_type=data["new_source_type"],
+            affiliation=data["new_source_affiliation"],
+            is_anonymous=(
+                data["new_source_anonymous"]
+                or data["new_source_type"].slug == "anonymous_official"
+            ),
+        )
+        services.attribution_add(
+            actor=request.user,
+            claim=claim,
+            source=source,
+            expected_version=data["version"],
+            **form.attribution_fields(),
+        )
+        return claim
+
+    return _act(request, claim, form, add, form_name="attribution", with_text=True)
+
+
+@require_POST
+def attribution_edit(request: HttpRequest, attribution_id: int) -> HttpResponse:
+    attribution = get_object_or_404(
+        Attribution.objects.select_related("claim__article"), pk=attribution_id
+    )
+    claim = attribution.claim
+
+    def edit(data: dict) -> Claim:
+        fields = {name: data[name] for name in AttributionEditForm.base_fields if name != "version"}
+        fields["ground_rule"] = fields["ground_rule"] or ""
+        if fields["mention_text"].strip() != attribution.mention_text:
+            # A typed mention replaces one taken from the text.
+            fields.update(mention_start=None, mention_end=None)
+        services.attribution_update(
+            actor=request.user,
+            attribution=attribution,
+            expected_version=data["version"],
+            **fields,
+        )
+        return claim
+
+    return _act(
+        request,
+        claim,
+        AttributionEditForm(request.POST),
+        edit,
+        form_name=f"attribution-{attribution.pk}",
+        with_text=True,
+    )
+
+
+@require_POST
+def attribution_remove(request: HttpRequest, attribution_id: int) -> HttpResponse:
+    attribution = get_object_or_404(
+        Attribution.objects.select_related("claim__article"), pk=attribution_id
+    )
+    claim = attribution.claim
+
+    def remove(data: dict) -> Claim:
+        services.attribution_remove(
+            actor=request.user,
+            attribution=attribution,
+            expected_version=data["version"],
+            reason=data["reason"],
+        )
+        return claim
+
+    return _act(
+        request,
+        claim,
+        RemoveForm(request.POST),
+        remove,
+        form_name=f"attribution-{attribution.pk}",
+        with_text=True,
+    )
+
+
+@require_POST
+def evidence_add(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim(claim_id)
+
+    def add(data: dict) -> Claim:
+        services.evidence_add(
+            actor=request.user,
+            claim=claim,
+            url=data["url"],
+            title=data["title"],
+            expected_version=data["version"],
+        )
+        return claim
+
+    return _act(request, claim, EvidenceForm(request.POST), add, form_name="evidence")
+
+
+@require_POST
+def evidence_remove(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = get_object_or_404(EvidenceLink.objects.select_related("claim__article"), pk=link_id)
+    claim = link.claim
+
+    def remove(data: dict) -> Claim:
+        services.evidence_remove(
+            actor=request.user, link=link, expected_version=data["version"], reason=data["reason"]
+        )
+        return claim
+
+    return _act(request, claim, RemoveForm(request.POST), remove, form_name="evidence")
+
+
+@require_POST
+def note_add(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim(claim_id)
+
+    def add(data: dict) -> Claim:
+        services.note_add(actor=request.user, claim=claim, body=data["body"])
+        return claim
+
+    return _act(request, claim, NoteForm(request.POST), add, form_name="note")
+
+
+@require_GET
+def source_search(request: HttpRequest) -> HttpResponse:
+    """Suggest registry sources for the picker, by name or alias."""
+    query = (request.GET.get("q") or request.GET.get("q_intermediary") or "").strip()
+    field = request.GET.get("field", "source")
+    if field not in {"source", "intermediary"}:
+        field = "source"
+    sources = Source.objects.select_related("source_type")
+    if query:
+        sources = sources.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
+    elif field == "intermediary":
+        sources = sources.filter(source_type__slug="news_agency")
+    return render(
+        request,
+        "factcheck/partials/_source_options.html",
+        {"sources": sources.order_by("name")[:12], "query": query, "field": field},
+    )
+

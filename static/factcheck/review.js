@@ -1,0 +1,267 @@
+// The review page's own behaviour, the part htmx cannot do: turning a text
+// selection into code-point offsets, opening claims from highlights, the
+// source picker, and keyboard shortcuts.
+//
+// Offsets: the browser counts UTF-16 code units, the server counts Unicode
+// code points (Python str indices). Every segment of the rendered text
+// carries its code-point start in data-s and holds exactly one text node, so
+// a DOM boundary maps to an offset by counting code points in a prefix.
+(() => {
+  "use strict";
+
+  const textEl = () => document.getElementById("article-text");
+  const segments = () => Array.from(textEl()?.querySelectorAll("[data-s]") ?? []);
+  const codePoints = (s) => Array.from(s);
+  const segStart = (seg) => Number(seg.dataset.s);
+  const segEnd = (seg) => segStart(seg) + codePoints(seg.textContent).length;
+
+  let lastSelection = null;
+
+  // Map a selection boundary to a code-point offset. `side` says which way
+  // to snap when the boundary falls between segments.
+  function boundaryOffset(node, offset, side) {
+    const container = textEl();
+    if (!container || !container.contains(node)) return null;
+    if (node.nodeType === Node.TEXT_NODE) {
+      const seg = node.parentElement.closest("[data-s]");
+      if (seg && container.contains(seg)) {
+        return segStart(seg) + codePoints(node.data.slice(0, offset)).length;
+      }
+    }
+    const point = document.createRange();
+    point.setStart(node, offset);
+    const all = segments();
+    if (side === "start") {
+      const after = all.find((seg) => point.comparePoint(seg, 0) >= 0);
+      return after ? segStart(after) : null;
+    }
+    const before = all.filter((seg) => point.comparePoint(seg, seg.childNodes.length) <= 0);
+    return before.length ? segEnd(before[before.length - 1]) : null;
+  }
+
+  // The article text between two offsets, rebuilt from the segments; the
+  // gaps between paragraphs are line breaks.
+  function textBetween(start, end) {
+    let out = "";
+    let pos = start;
+    for (const seg of segments()) {
+      const s0 = segStart(seg);
+      const chars = codePoints(seg.textContent);
+      const s1 = s0 + chars.length;
+      if (s1 <= start || s0 >= end) continue;
+      if (s0 > pos) out += "\n".repeat(s0 - pos);
+      const a = Math.max(start, s0) - s0;
+      const b = Math.min(end, s1) - s0;
+      out += chars.slice(a, b).join("");
+      pos = s0 + b;
+    }
+    return out;
+  }
+
+  // The current selection inside the article, trimmed of surrounding blanks.
+  function readSelection() {
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed || selection.rangeCount === 0) return null;
+    const range = selection.getRangeAt(0);
+    let start = boundaryOffset(range.startContainer, range.startOffset, "start");
+    let end = boundaryOffset(range.endContainer, range.endOffset, "end");
+    if (start === null || end === null || end <= start) return null;
+    let text = textBetween(start, end);
+    const chars = codePoints(text);
+    let lead = 0;
+    while (lead < chars.length && /\s/u.test(chars[lead])) lead++;
+    let trail = chars.length;
+    while (trail > lead && /\s/u.test(chars[trail - 1])) trail--;
+    if (trail <= lead) return null;
+    text = chars.slice(lead, trail).join("");
+    end = start + trail;
+    start += lead;
+    return { start, end, text, rect: range.getBoundingClientRect() };
+  }
+
+  function showAddButton(found) {
+    const form = document.getElementById("claim-create-form");
+    if (!form) return;
+    if (!found) {
+      form.hidden = true;
+      return;
+    }
+    form.elements.start.value = found.start;
+    form.elements.end.value = found.end;
+    form.elements.text.value = found.text;
+    form.hidden = false;
+    form.style.top = `${window.scrollY + found.rect.bottom + 6}px`;
+    form.style.left = `${window.scrollX + found.rect.left}px`;
+  }
+
+  function onSelectionDone() {
+    const found = readSelection();
+    if (found) lastSelection = found;
+    showAddButton(found);
+  }
+
+  function addClaimFromSelection() {
+    const found = readSelection() ?? lastSelection;
+    if (!found) return;
+    showAddButton(found);
+    document.getElementById("claim-create-form").requestSubmit();
+  }
+
+  function openClaim(id) {
+    const link = document.querySelector(`.claim-link[data-claim="${id}"]`);
+    if (link) link.click();
+  }
+
+  function currentClaim() {
+    return document.getElementById("claim-panel")?.dataset.claim ?? null;
+  }
+
+  function stepClaim(delta) {
+    const links = Array.from(document.querySelectorAll(".claim-link"));
+    if (!links.length) return;
+    const index = links.findIndex((link) => link.dataset.claim === currentClaim());
+    const next = index === -1 ? (delta > 0 ? 0 : links.length - 1) : index + delta;
+    if (next >= 0 && next < links.length) links[next].click();
+  }
+
+  function markActive() {
+    const id = currentClaim();
+    document.querySelectorAll(".active").forEach((el) => el.classList.remove("active"));
+    if (!id) return;
+    document
+      .querySelectorAll(`#article-text [data-claim="${id}"], .claim-link[data-claim="${id}"]`)
+      .forEach((el) => el.classList.add("active"));
+    const first = document.querySelector(`#article-text [data-claim="${id}"]`);
+    first?.scrollIntoView({ block: "nearest" });
+  }
+
+  function setStatus(number) {
+    const form = document.getElementById("status-form");
+    const select = form?.elements.status;
+    if (!select || number > select.options.length) return;
+    select.selectedIndex = number - 1;
+    form.requestSubmit();
+  }
+
+  function openSourcePicker() {
+    const details = document.getElementById("add-attribution");
+    if (!details) return;
+    details.open = true;
+    document.getElementById("source-search")?.focus();
+  }
+
+  function toggleShortcuts(show) {
+    const overlay = document.getElementById("shortcuts");
+    if (!overlay) return;
+    overlay.hidden = !show;
+    if (show) overlay.querySelector("[data-shortcuts-close]").focus();
+  }
+
+  function useSelectionAsMention(button) {
+    const form = button.closest("form");
+    if (!lastSelection || !form) return;
+    form.elements.mention_text.value = lastSelection.text;
+    form.elements.mention_start.value = lastSelection.start;
+    form.elements.mention_end.value = lastSelection.end;
+  }
+
+  function pick(option) {
+    const picker = option.closest(".picker");
+    const hidden = picker.querySelector("input[type=hidden]");
+    hidden.value = option.dataset.pick;
+    picker.querySelector(".picked").textContent = `Picked: ${option.dataset.name}`;
+    picker.querySelector(".options").replaceChildren();
+    picker.querySelector("input[type=search]").value = option.dataset.name;
+    picker.querySelector("input[type=search]").focus();
+  }
+
+  const typing = (el) => el.closest("input, textarea, select, [contenteditable]");
+
+  document.addEventListener("mouseup", (event) => {
+    if (event.target.closest("#claim-create-form")) return;
+    if (textEl()?.contains(event.target)) {
+      setTimeout(onSelectionDone, 0);
+    } else if (!event.target.closest("#panel")) {
+      showAddButton(null);
+    }
+  });
+
+  document.addEventListener("keyup", (event) => {
+    if (event.shiftKey && textEl()?.contains(window.getSelection()?.anchorNode ?? null)) {
+      onSelectionDone();
+    }
+  });
+
+  document.addEventListener("click", (event) => {
+    const option = event.target.closest(".option[data-pick]");
+    if (option) return pick(option);
+    if (event.target.closest("[data-use-selection]")) {
+      return useSelectionAsMention(event.target.closest("[data-use-selection]"));
+    }
+    if (event.target.closest("[data-shortcuts-open]")) return toggleShortcuts(true);
+    if (event.target.closest("[data-shortcuts-close]")) return toggleShortcuts(false);
+    const highlight = event.target.closest("#article-text [data-claim]");
+    if (highlight && window.getSelection().isCollapsed) openClaim(highlight.dataset.claim);
+  });
+
+  document.addEventListener("input", (event) => {
+    // A typed mention no longer points at the text it was taken from.
+    if (event.target.name === "mention_text") {
+      const form = event.target.form;
+      form.elements.mention_start.value = "";
+      form.elements.mention_end.value = "";
+    }
+    if (event.target.type === "search") {
+      const hidden = event.target.closest(".picker")?.querySelector("input[type=hidden]");
+      if (hidden) hidden.value = "";
+    }
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      toggleShortcuts(false);
+      if (typing(event.target)) event.target.blur();
+      return;
+    }
+    if (event.key === "ArrowDown" && event.target.type === "search") {
+      const first = event.target.closest(".picker")?.querySelector(".option");
+      if (first) {
+        event.preventDefault();
+        first.focus();
+      }
+      return;
+    }
+    if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!textEl()) return;
+    const key = event.key;
+    const actions = {
+      j: () => stepClaim(1),
+      k: () => stepClaim(-1),
+      a: addClaimFromSelection,
+      s: openSourcePicker,
+      u: () => document.getElementById("undo-form")?.requestSubmit(),
+      "?": () => toggleShortcuts(true),
+    };
+    if (actions[key]) {
+      event.preventDefault();
+      actions[key]();
+    } else if (/^[1-7]$/.test(key)) {
+      event.preventDefault();
+      setStatus(Number(key));
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target.id === "panel") {
+      showAddButton(null);
+      markActive();
+      const panel = document.getElementById("claim-panel");
+      const active = document.activeElement;
+      if (panel && (!active || active === document.body || !document.contains(active))) {
+        panel.focus({ preventScroll: true });
+      }
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", markActive);
+})();

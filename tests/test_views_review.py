@@ -1,0 +1,418 @@
+import pytest
+from django.urls import reverse
+
+from factcheck import services
+from factcheck.models import Attribution, AuditEvent, Claim, EvidenceLink, Note, Source
+from tests import factories
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def seed_article(reviewer, seed_text):
+    return services.article_create(actor=reviewer, title="", text=seed_text)
+
+
+@pytest.fixture
+def logged_in(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+def event_count() -> int:
+    return AuditEvent.objects.count()
+
+
+# --- Access ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("review", "get"),
+        ("claim_detail", "get"),
+        ("claim_create", "post"),
+        ("claim_status", "post"),
+        ("claim_rationale", "post"),
+        ("claim_undo", "post"),
+        ("attribution_add", "post"),
+        ("evidence_add", "post"),
+        ("note_add", "post"),
+    ],
+)
+def test_every_review_view_requires_login(client, claim, name, method):
+    arg = claim.article_id if name in {"review", "claim_create"} else claim.pk
+
+    response = getattr(client, method)(reverse(name, args=[arg]))
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("login"))
+
+
+def test_review_page_shows_the_text_with_highlighted_claims(logged_in, seed_article):
+    claim = services.claim_create(actor=None, article=seed_article, start=206, end=298)
+
+    response = logged_in.get(reverse("review", args=[seed_article.pk]))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in body
+    assert f'data-claim="{claim.pk}"' in body
+    assert 'class="hl st-unverified depth-1"' in body
+    assert 'dir="auto"' in body
+
+
+def test_claim_detail_is_a_fragment_for_htmx_and_a_page_otherwise(logged_in, claim):
+    url = reverse("claim_detail", args=[claim.pk])
+
+    fragment = logged_in.get(url, **HTMX).content.decode()
+    page = logged_in.get(url).content.decode()
+
+    assert "<html" not in fragment
+    assert 'id="claim-panel"' in fragment
+    assert "<html" in page
+    assert 'id="claim-panel"' in page
+    assert 'id="article-text"' in page
+
+
+def test_unknown_ids_are_404(logged_in, db):
+    assert logged_in.get(reverse("review", args=[999])).status_code == 404
+    assert logged_in.get(reverse("claim_detail", args=[999])).status_code == 404
+    assert logged_in.post(reverse("claim_status", args=[999]), {}).status_code == 404
+    assert logged_in.post(reverse("attribution_remove", args=[999]), {}).status_code == 404
+
+
+def test_review_page_query_count_is_bounded_with_200_claims(
+    logged_in, reviewer, django_assert_max_num_queries
+):
+    text = "Headline\n\n" + " ".join(f"Sentence number {n} says something." for n in range(200))
+    article = services.article_create(actor=reviewer, title="Long", text=text)
+    source = factories.make_source("Ministry of Health")
+    for n in range(200):
+        phrase = f"Sentence number {n} says something."
+        start = text.index(phrase)
+        claim = services.claim_create(
+            actor=None, article=article, start=start, end=start + len(phrase)
+        )
+        if n % 2:
+            services.attribution_add(actor=None, claim=claim, source=source)
+    some_claim = Claim.objects.filter(article=article).last()
+
+    with django_assert_max_num_queries(12):
+        page = logged_in.get(reverse("review", args=[article.pk]))
+    with django_assert_max_num_queries(16):
+        with_panel = logged_in.get(reverse("claim_detail", args=[some_claim.pk]))
+
+    assert page.content.decode().count('class="claim-link"') == 200
+    assert with_panel.status_code == 200
+
+
+# --- Creating claims from a selection -------------------------------------
+
+
+def test_selection_creates_the_claim_with_exact_text(logged_in, seed_article):
+    text = seed_article.text[206:298]
+
+    response = logged_in.post(
+        reverse("claim_create", args=[seed_article.pk]),
+        {"start": 206, "end": 298, "text": text},
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    claim = Claim.objects.get()
+    assert claim.text == text
+    body = response.content.decode()
+    assert 'id="claim-panel"' in body
+    assert 'id="article-body" hx-swap-oob="true"' in body
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"start": 206, "end": 298, "text": "not what the article says"}, "does not match"),
+        ({"start": 2500, "end": 9999, "text": "x"}, "fall outside the article text"),
+        ({"start": 10, "end": 10, "text": ""}, "This field is required"),
+        ({"start": "ten", "end": 20, "text": "x"}, "Enter a whole number"),
+        ({"start": -4, "end": 20, "text": "x"}, "greater than or equal to 0"),
+    ],
+)
+def test_bad_selections_are_refused_with_a_message(logged_in, seed_article, data, message):
+    before = event_count()
+
+    response = logged_in.post(reverse("claim_create", args=[seed_article.pk]), data, **HTMX)
+
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Claim.objects.exists()
+    assert event_count() == before
+
+
+def test_plain_post_redirects_to_the_new_claim(logged_in, seed_article):
+    response = logged_in.post(
+        reverse("claim_create", args=[seed_article.pk]),
+        {"start": 0, "end": 50, "text": seed_article.text[:50]},
+    )
+
+    claim = Claim.objects.get()
+    assert response.status_code == 302
+    assert response.headers["Location"] == reverse("claim_detail", args=[claim.pk])
+
+
+# --- The claim panel ------------------------------------------------------
+
+
+def test_status_change_updates_panel_and_highlight(logged_in, claim):
+    response = logged_in.post(
+        reverse("claim_status", args=[claim.pk]),
+        {"status": "in_progress", "version": 1, "reason": "calling the ministry"},
+        **HTMX,
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "st-in_progress" in body
+    assert "changed status from unverified to in progress" in body
+    assert "calling the ministry" in body
+    event = AuditEvent.objects.get(action="claim.status_changed")
+    assert event.changes == {"status": ["unverified", "in_progress"]}
+
+
+def test_stale_save_is_refused_with_the_current_state_and_keeps_the_typing(
+    logged_in, editor, claim
+):
+    services.claim_update(actor=editor, claim=claim, rationale="Editor's rationale")
+    before = event_count()
+
+    response = logged_in.post(
+        reverse("claim_rationale", args=[claim.pk]),
+        {"rationale": "My stale rationale", "version": 1},
+        **HTMX,
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else changed this claim" in body
+    assert "Current rationale: “Editor&#x27;s rationale”" in body
+    assert ">My stale rationale</textarea>" in body
+    assert 'name="version" value="2"' in body
+    claim.refresh_from_db()
+    assert claim.rationale == "Editor's rationale"
+    assert event_count() == before
+
+
+def test_refused_transition_shows_the_reason_inline(logged_in, claim):
+    response = logged_in.post(
+        reverse("claim_status", args=[claim.pk]), {"status": "false", "version": 1}, **HTMX
+    )
+
+    assert response.status_code == 422
+    assert "cannot go from unverified to false" in response.content.decode()
+    assert Claim.objects.get().status == "unverified"
+
+
+def test_attach_a_new_source_inline(logged_in, claim):
+    response = logged_in.post(
+        reverse("attribution_add", args=[claim.pk]),
+        {
+            "version": 1,
+            "new_source_name": "John Kirby",
+            "new_source_type": "named_spokesperson",
+            "new_source_affiliation": "White House",
+            "cue": "said",
+            "quote_mode": "paraphrase",
+        },
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    attribution = Attribution.objects.select_related("source__source_type").get()
+    assert attribution.source.name == "John Kirby"
+    assert attribution.source.source_type.slug == "named_spokesperson"
+    assert attribution.cue == "said"
+    assert "attributed the claim to John Kirby" in response.content.decode()
+    assert {e.action for e in AuditEvent.objects.filter(id__gt=2)} == {
+        "source.created",
+        "attribution.added",
+    }
+
+
+def test_attach_a_registry_source_with_mention_from_the_text(logged_in, seed_article):
+    claim = services.claim_create(actor=None, article=seed_article, start=820, end=931)
+    official = factories.make_source(
+        "Unnamed senior Hamas official", type_slug="anonymous_official"
+    )
+    afp = factories.make_source("AFP", type_slug="news_agency")
+
+    response = logged_in.post(
+        reverse("attribution_add", args=[claim.pk]),
+        {
+            "version": 1,
+            "source": official.pk,
+            "mention_text": seed_article.text[748:804],
+            "mention_start": 748,
+            "mention_end": 804,
+            "cue": "told",
+            "quote_mode": "mixed",
+            "intermediary": afp.pk,
+        },
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    attribution = Attribution.objects.get()
+    assert attribution.intermediary == afp
+    assert "no reason for anonymity given" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Pick a source from the registry or name a new one."),
+        ({"source": 987654}, "Select a valid choice"),
+        ({"source": "claim-1"}, "Select a valid choice"),
+        ({"new_source_name": "Someone"}, "A new source needs a type."),
+        ({"new_source_name": "Someone", "new_source_type": "alien"}, "Select a valid choice"),
+        (
+            {
+                "new_source_name": "X",
+                "new_source_type": "ministry",
+                "mention_start": 0,
+                "mention_end": 5,
+                "mention_text": "Wrong",
+            },
+            "mention text does not match",
+        ),
+        (
+            {"new_source_name": "X", "new_source_type": "ministry", "quote_mode": "sung"},
+            "Select a valid choice",
+        ),
+    ],
+)
+def test_bad_attribution_input_is_refused_and_nothing_written(logged_in, claim, data, message):
+    before = event_count()
+
+    response = logged_in.post(
+        reverse("attribution_add", args=[claim.pk]),
+        {"version": 1, "quote_mode": "paraphrase", **data},
+        **HTMX,
+    )
+
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Attribution.objects.exists()
+    assert not Source.objects.exists()
+    assert event_count() == before
+
+
+def test_evidence_add_and_bad_url(logged_in, claim):
+    bad = logged_in.post(
+        reverse("evidence_add", args=[claim.pk]),
+        {"version": 1, "url": "javascript:alert(1)"},
+        **HTMX,
+    )
+    good = logged_in.post(
+        reverse("evidence_add", args=[claim.pk]),
+        {"version": 1, "url": "https://www.who.int/report", "title": "WHO report"},
+        **HTMX,
+    )
+
+    assert bad.status_code == 422
+    assert "http:// or https://" in bad.content.decode()
+    assert good.status_code == 200
+    assert EvidenceLink.objects.get().url == "https://www.who.int/report"
+
+
+def test_notes_thread_escapes_html(logged_in, claim):
+    response = logged_in.post(
+        reverse("note_add", args=[claim.pk]), {"body": "<img src=x onerror=alert(1)>"}, **HTMX
+    )
+
+    assert response.status_code == 200
+    assert Note.objects.get().body == "<img src=x onerror=alert(1)>"
+    assert "<img src=x" not in response.content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in response.content.decode()
+
+
+def test_article_text_and_source_names_are_escaped(logged_in, reviewer):
+    article = services.article_create(
+        actor=reviewer, title="<b>x</b>", text="Title\n\n<script>alert('x')</script> said so."
+    )
+    claim = factories.make_claim(article=article, phrase="<script>alert('x')</script>")
+    services.attribution_add(
+        actor=None, claim=claim, source=factories.make_source("<svg onload=alert(1)>")
+    )
+
+    body = logged_in.get(reverse("claim_detail", args=[claim.pk])).content.decode()
+
+    assert "<script>alert(" not in body
+    assert "<svg onload" not in body
+    assert "&lt;svg onload=alert(1)&gt;" in body
+
+
+def test_undo_reverts_the_last_change(logged_in, claim):
+    logged_in.post(
+        reverse("claim_status", args=[claim.pk]), {"status": "in_progress", "version": 1}, **HTMX
+    )
+
+    response = logged_in.post(reverse("claim_undo", args=[claim.pk]), {"version": 2}, **HTMX)
+
+    assert response.status_code == 200
+    assert Claim.objects.get().status == "unverified"
+    assert AuditEvent.objects.order_by("-id").first().reason.startswith("Undo of event #")
+
+
+def test_undo_with_nothing_to_undo_says_so(logged_in, claim):
+    response = logged_in.post(reverse("claim_undo", args=[claim.pk]), {"version": 1}, **HTMX)
+
+    assert response.status_code == 422
+    assert "nothing of yours to undo" in response.content.decode()
+
+
+def test_viewer_is_refused_every_change(client, viewer, claim):
+    client.force_login(viewer)
+    before = event_count()
+
+    status = client.post(
+        reverse("claim_status", args=[claim.pk]), {"status": "in_progress", "version": 1}, **HTMX
+    )
+    create = client.post(
+        reverse("claim_create", args=[claim.article_id]),
+        {"start": 0, "end": 5, "text": claim.article.text[:5]},
+        **HTMX,
+    )
+    note = client.post(reverse("note_add", args=[claim.pk]), {"body": "hi"}, **HTMX)
+
+    assert (status.status_code, create.status_code, note.status_code) == (403, 403, 403)
+    assert "You do not have permission" in status.content.decode()
+    assert event_count() == before
+
+
+def test_get_on_a_write_endpoint_is_not_allowed(logged_in, claim):
+    assert logged_in.get(reverse("claim_status", args=[claim.pk])).status_code == 405
+
+
+def test_csrf_is_enforced_on_htmx_posts(reviewer, claim):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(reviewer)
+
+    response = strict.post(
+        reverse("claim_status", args=[claim.pk]), {"status": "in_progress", "version": 1}, **HTMX
+    )
+
+    assert response.status_code == 403
+    assert Claim.objects.get().status == "unverified"
+
+
+def test_source_search_matches_names_and_aliases(logged_in):
+    factories.make_source("John Kirby", type_slug="named_spokesperson", aliases=["Kirby"])
+    factories.make_source("Gaza Health Ministry", aliases=["Gaza's health ministry"])
+
+    by_alias = logged_in.get(reverse("source_search"), {"q": "health minis"}).content.decode()
+    none = logged_in.get(reverse("source_search"), {"q": "zzz"}).content.decode()
+
+    assert "Gaza Health Ministry" in by_alias
+    assert "John Kirby" not in by_alias
+    assert "No source matches" in none
