@@ -2,6 +2,10 @@ import os
 
 import pytest
 
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# must still be allowed to run there (and in live_server's threads).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 from tests import factories
 
 

@@ -1,16 +1,25 @@
-"""Django's `flush`, taught about the append-only audit table.
+"""Django's `flush`, taught about the append-only audit table and our seeded rows.
 
 The audit triggers refuse DELETE and TRUNCATE, so a flush must lift them and
 put them back. That is allowed only where FACTCHECK_ALLOW_AUDIT_FLUSH is on
-(the test suite, which flushes between transactional tests).
+(the test suite, which flushes between transactional tests). Afterwards the
+rows our data migrations create (source types, role groups) are put back, so
+the database is as `migrate` leaves it.
 """
 
+import importlib
+
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import CommandError
 from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import connections
 
 from factcheck.audit import install_triggers, remove_triggers
+from factcheck.roles import sync_role_groups
+
+default_source_types = importlib.import_module("factcheck.migrations.0002_default_source_types")
 
 
 class Command(DjangoFlush):
@@ -23,6 +32,8 @@ class Command(DjangoFlush):
         connection = connections[options["database"]]
         remove_triggers(connection)
         try:
-            return super().handle(**options)
+            super().handle(**options)
         finally:
             install_triggers(connection)
+        default_source_types.add_defaults(apps, None)
+        sync_role_groups(Group, Permission)
