@@ -108,9 +108,7 @@ def _full_clean(instance: models.Model, **kwargs: Any) -> None:
     except ValidationError as error:
         field, messages = next(iter(error.message_dict.items()))
         label = (
-            capfirst(instance._meta.get_field(field).verbose_name)
-            if field != "__all__"
-            else None
+            capfirst(instance._meta.get_field(field).verbose_name) if field != "__all__" else None
         )
         message = " ".join(messages)
         raise DomainError(f"{label}: {message}" if label else message, field=field) from error
@@ -423,10 +421,8 @@ def claim_set_status(
             field="status",
         )
     is_verdict = status in VerificationStatus.verdicts()
-    if is_verdict and not claim.rationale.strip():
-        raise DomainError("A verdict needs a rationale.", field="rationale")
-    if is_verdict and status != VerificationStatus.UNVERIFIABLE and not claim.evidence.exists():
-        raise DomainError("This verdict needs at least one evidence link.", field="evidence")
+    if is_verdict:
+        _check_verdict_support(claim, status)
     values: dict[str, Any] = {"status": status}
     if is_verdict:
         values.update(proposed_by=actor, proposed_at=timezone.now())
@@ -456,6 +452,61 @@ def claim_delete(
     changes["attributions"] = [claim.attributions.count(), 0]
     _record_claim(actor, "claim.deleted", claim, changes, reason)
     claim.delete()
+
+
+def _check_verdict_support(claim: Claim, status: str) -> None:
+    """A verdict needs a rationale, and evidence unless it is `unverifiable`."""
+    if not claim.rationale.strip():
+        raise DomainError("A verdict needs a rationale.", field="rationale")
+    if status != VerificationStatus.UNVERIFIABLE and not claim.evidence.exists():
+        raise DomainError("This verdict needs at least one evidence link.", field="evidence")
+
+
+@transaction.atomic
+def verdict_sign_off(
+    *, actor, claim: Claim, expected_version: int | None = None, reason: str = ""
+) -> Claim:
+    """Sign off a proposed verdict; the signer must not be its proposer. Locks the claim."""
+    _authorize(actor, "sign_off_claim")
+    claim = _lock_claim(claim, expected_version)
+    if claim.is_locked:
+        raise DomainError("This verdict is already signed off.")
+    if claim.status not in VerificationStatus.verdicts():
+        raise DomainError("Only a proposed verdict can be signed off; this claim has none yet.")
+    if actor is not None and claim.proposed_by_id == actor.pk:
+        raise DomainError(
+            "You proposed this verdict; another editor must sign it off.", field="sign_off"
+        )
+    _check_verdict_support(claim, claim.status)
+    changes = _apply(claim, {"signed_off_by": actor, "signed_off_at": timezone.now()})
+    _bump(claim, ("signed_off_by", "signed_off_at"))
+    _record_claim(actor, "verdict.signed_off", claim, changes, reason)
+    return claim
+
+
+@transaction.atomic
+def claim_reopen(*, actor, claim: Claim, reason: str, expected_version: int | None = None) -> Claim:
+    """Unlock a signed-off claim for more work; the reason is required and kept."""
+    _authorize(actor, "reopen_claim")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the claim is reopened.", field="reason")
+    claim = _lock_claim(claim, expected_version)
+    if not claim.is_locked:
+        raise DomainError("This claim is not signed off, so there is nothing to reopen.")
+    changes = _apply(
+        claim,
+        {
+            "status": VerificationStatus.IN_PROGRESS,
+            "signed_off_by": None,
+            "signed_off_at": None,
+            "proposed_by": None,
+            "proposed_at": None,
+        },
+    )
+    _bump(claim, changes)
+    _record_claim(actor, "claim.reopened", claim, changes, reason)
+    return claim
 
 
 # ---------------------------------------------------------------------------
@@ -1033,6 +1084,7 @@ def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> C
 
     Returns the claim, or None when the undone change was the claim's creation.
     """
+    _authorize(actor, "change_claim")
     claim = _lock_claim(claim, expected_version)
     event = undoable_event(actor=actor, claim=claim)
     if event is None:

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from factcheck.views import articles, review
+from factcheck.views.activity import activity
+from factcheck.views.queue import queue, queue_bulk
 
 urlpatterns = [
     path("", articles.article_list, name="home"),
@@ -14,6 +16,8 @@ urlpatterns = [
     path("claims/<int:claim_id>/rationale/", review.claim_rationale, name="claim_rationale"),
     path("claims/<int:claim_id>/delete/", review.claim_delete, name="claim_delete"),
     path("claims/<int:claim_id>/undo/", review.claim_undo, name="claim_undo"),
+    path("claims/<int:claim_id>/sign-off/", review.claim_sign_off, name="claim_sign_off"),
+    path("claims/<int:claim_id>/reopen/", review.claim_reopen, name="claim_reopen"),
     path("claims/<int:claim_id>/attributions/", review.attribution_add, name="attribution_add"),
     path("claims/<int:claim_id>/evidence/", review.evidence_add, name="evidence_add"),
     path("claims/<int:claim_id>/notes/", review.note_add, name="note_add"),
@@ -32,4 +36,10 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+]
+
+urlpatterns += [
+    path("claims/", queue, name="queue"),
+    path("claims/bulk/", queue_bulk, name="queue_bulk"),
+    path("activity/", activity, name="activity"),
 ]

@@ -90,6 +90,7 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
     )
     return {
         "claim": claim,
+        "can_edit": request.user.has_perm("factcheck.change_claim") and not claim.is_locked,
         "timeline": [
             {"event": event, "summary": summary_of(event), "changes": changes_of(event)}
             for event in events
@@ -129,12 +130,8 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Open a claim's panel: the fragment for htmx, the review page around it otherwise."""
     claim = get_object_or_404(Claim.objects.select_related("article"), pk=claim_id)
     if request.htmx:
-        return render(
-            request, "factcheck/review.html#claim-panel", _panel_context(request, claim)
-        )
-    return render(
-        request, "factcheck/review.html", _review_context(request, claim.article, claim)
-    )
+        return render(request, "factcheck/review.html#claim-panel", _panel_context(request, claim))
+    return render(request, "factcheck/review.html", _review_context(request, claim.article, claim))
 
 
 def _panel_response(
@@ -198,9 +195,7 @@ def _act(
         with transaction.atomic():
             result = action(form.cleaned_data)
     except services.NotAllowed as refusal:
-        return _panel_response(
-            request, claim, article, status=403, errors={form_name: [refusal.message]}
-        )
+        return _panel_response(request, claim, article, status=403, panel_error=refusal.message)
     except services.Conflict as conflict:
         return _panel_response(
             request,
@@ -335,6 +330,42 @@ def claim_undo(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @require_POST
+def claim_sign_off(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim(claim_id)
+    return _act(
+        request,
+        claim,
+        RemoveForm(request.POST),
+        lambda data: services.verdict_sign_off(
+            actor=request.user,
+            claim=claim,
+            expected_version=data["version"],
+            reason=data["reason"],
+        ),
+        form_name="sign_off",
+        with_text=True,
+    )
+
+
+@require_POST
+def claim_reopen(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim(claim_id)
+    return _act(
+        request,
+        claim,
+        RemoveForm(request.POST),
+        lambda data: services.claim_reopen(
+            actor=request.user,
+            claim=claim,
+            expected_version=data["version"],
+            reason=data["reason"],
+        ),
+        form_name="reopen",
+        with_text=True,
+    )
+
+
+@require_POST
 def attribution_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _claim(claim_id)
     form = AttributionForm(request.POST)
@@ -346,8 +377,7 @@ def attribution_add(request: HttpRequest, claim_id: int) -> HttpResponse:
             source_type=data["new_source_type"],
             affiliation=data["new_source_affiliation"],
             is_anonymous=(
-                data["new_source_anonymous"]
-                or data["new_source_type"].slug == "anonymous_official"
+                data["new_source_anonymous"] or data["new_source_type"].slug == "anonymous_official"
             ),
         )
         services.attribution_add(
@@ -478,4 +508,3 @@ def source_search(request: HttpRequest) -> HttpResponse:
         "factcheck/partials/_source_options.html",
         {"sources": sources.order_by("name")[:12], "query": query, "field": field},
     )
-
