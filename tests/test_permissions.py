@@ -1,0 +1,205 @@
+"""Each role against every write endpoint: the expected status code, and no write where refused."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from factcheck import services
+from factcheck.models import AuditEvent, Claim
+from tests import factories
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ROLES = ["anonymous", "Viewer", "Reviewer", "Editor", "staff"]
+
+
+@dataclass
+class Scene:
+    claim: Claim
+    proposed: Claim
+    signed: Claim
+    attribution_id: int
+    evidence_id: int
+
+
+@pytest.fixture
+def scene(db) -> Scene:
+    proposer = factories.make_user("Reviewer", username="proposer")
+    signer = factories.make_user("Editor", username="signer")
+    article = factories.make_article(
+        text="Title\n\nOne claim here. Another claim there. A third one. A fourth."
+    )
+    claim = factories.make_claim(article=article, phrase="One claim here.")
+    attribution = services.attribution_add(
+        actor=None, claim=claim, source=factories.make_source("Ministry of Health")
+    )
+    link = services.evidence_add(actor=None, claim=claim, url="https://example.org/a")
+    proposed = factories.make_claim(article=article, phrase="Another claim there.")
+    services.claim_update(actor=None, claim=proposed, rationale="Report says so.")
+    services.evidence_add(actor=None, claim=proposed, url="https://example.org/b")
+    services.claim_set_status(actor=proposer, claim=proposed, status="in_progress")
+    services.claim_set_status(actor=proposer, claim=proposed, status="verified")
+    signed = factories.make_claim(article=article, phrase="A third one.")
+    services.claim_update(actor=None, claim=signed, rationale="No record.")
+    services.claim_set_status(actor=proposer, claim=signed, status="in_progress")
+    services.claim_set_status(actor=proposer, claim=signed, status="unverifiable")
+    services.verdict_sign_off(actor=signer, claim=signed)
+    return Scene(
+        claim=Claim.objects.get(pk=claim.pk),
+        proposed=Claim.objects.get(pk=proposed.pk),
+        signed=Claim.objects.get(pk=signed.pk),
+        attribution_id=attribution.pk,
+        evidence_id=link.pk,
+    )
+
+
+def request_for(endpoint: str, scene: Scene, user: User | None) -> tuple[str, dict]:
+    """The URL and a valid POST body for the endpoint, as its user would send them."""
+    claim, version = scene.claim, scene.claim.version
+    if endpoint == "claim_undo" and user is not None and user.has_perm("factcheck.change_claim"):
+        claim = services.claim_update(actor=user, claim=claim, rationale="to be undone")
+        version = claim.version
+    article = claim.article
+    phrase = "A fourth."
+    start = article.text.index(phrase)
+    return {
+        "claim_create": (
+            reverse("claim_create", args=[article.pk]),
+            {"start": start, "end": start + len(phrase), "text": phrase},
+        ),
+        "claim_status": (
+            reverse("claim_status", args=[claim.pk]),
+            {"status": "in_progress", "version": version},
+        ),
+        "claim_rationale": (
+            reverse("claim_rationale", args=[claim.pk]),
+            {"rationale": "New rationale", "version": version},
+        ),
+        "claim_delete": (reverse("claim_delete", args=[claim.pk]), {"version": version}),
+        "claim_undo": (reverse("claim_undo", args=[claim.pk]), {"version": version}),
+        "claim_sign_off": (
+            reverse("claim_sign_off", args=[scene.proposed.pk]),
+            {"version": scene.proposed.version},
+        ),
+        "claim_reopen": (
+            reverse("claim_reopen", args=[scene.signed.pk]),
+            {"version": scene.signed.version, "reason": "New evidence"},
+        ),
+        "attribution_add": (
+            reverse("attribution_add", args=[claim.pk]),
+            {"version": version, "new_source_name": "WHO", "new_source_type": "organization",
+             "quote_mode": "paraphrase"},
+        ),
+        "attribution_edit": (
+            reverse("attribution_edit", args=[scene.attribution_id]),
+            {"version": version, "cue": "said", "quote_mode": "direct"},
+        ),
+        "attribution_remove": (
+            reverse("attribution_remove", args=[scene.attribution_id]),
+            {"version": version},
+        ),
+        "evidence_add": (
+            reverse("evidence_add", args=[claim.pk]),
+            {"version": version, "url": "https://example.org/new"},
+        ),
+        "evidence_remove": (
+            reverse("evidence_remove", args=[scene.evidence_id]),
+            {"version": version},
+        ),
+        "note_add": (reverse("note_add", args=[claim.pk]), {"body": "A note"}),
+        "article_import": (
+            reverse("article_import"),
+            {"mode": "paste", "title": "Pasted", "language": "en", "text": "Fresh text."},
+        ),
+        "article_upload": (
+            reverse("article_import"),
+            {"mode": "upload", "files": [SimpleUploadedFile("a.txt", b"Up\n\nLoaded text.")]},
+        ),
+    }[endpoint]
+
+
+REVIEWER_WRITES = [
+    "claim_create",
+    "claim_status",
+    "claim_rationale",
+    "claim_delete",
+    "claim_undo",
+    "attribution_add",
+    "attribution_edit",
+    "attribution_remove",
+    "evidence_add",
+    "evidence_remove",
+    "note_add",
+    "article_import",
+    "article_upload",
+]
+EDITOR_WRITES = ["claim_sign_off", "claim_reopen"]
+
+MATRIX = {
+    "anonymous": {},
+    "Viewer": {},
+    "Reviewer": dict.fromkeys(REVIEWER_WRITES, True),
+    "Editor": dict.fromkeys(REVIEWER_WRITES + EDITOR_WRITES, True),
+    "staff": dict.fromkeys(REVIEWER_WRITES + EDITOR_WRITES, True),
+}
+
+
+def user_for(role: str) -> User | None:
+    if role == "anonymous":
+        return None
+    if role == "staff":
+        return User.objects.create_superuser("staff", password="pw-for-tests-123")
+    return factories.make_user(role, username=f"the-{role.lower()}")
+
+
+@pytest.mark.parametrize("endpoint", REVIEWER_WRITES + EDITOR_WRITES)
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, scene, role, endpoint):
+    user = user_for(role)
+    if user is not None:
+        client.force_login(user)
+    url, data = request_for(endpoint, scene, user)
+    before = AuditEvent.objects.count()
+
+    response = client.post(url, data, **({} if endpoint.startswith("article") else HTMX))
+
+    if MATRIX[role].get(endpoint):
+        assert response.status_code in (200, 302), response.content.decode()[:500]
+        assert AuditEvent.objects.count() > before
+    elif role == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith(reverse("login"))
+        assert AuditEvent.objects.count() == before
+    else:
+        assert response.status_code == 403
+        assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_is_for_staff_only(client, scene, role):
+    user = user_for(role)
+    if user is not None:
+        client.force_login(user)
+
+    response = client.get(reverse("admin:factcheck_claim_changelist"))
+
+    if role == "staff":
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302
+        assert "login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["Viewer", "Reviewer", "Editor"])
+def test_every_role_can_read(client, scene, role):
+    client.force_login(user_for(role))
+
+    pages = [
+        reverse("home"),
+        reverse("review", args=[scene.claim.article_id]),
+        reverse("claim_detail", args=[scene.claim.pk]),
+    ]
+
+    assert [client.get(page).status_code for page in pages] == [200, 200, 200]
