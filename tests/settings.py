@@ -21,3 +21,11 @@ STORAGES = {
 STATIC_ROOT = None
 FACTCHECK_ALLOW_AUDIT_FLUSH = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# A file, not SQLite's shared in-memory database, so that tests see what
+# production sees: WAL, IMMEDIATE transactions and the busy timeout, with
+# one connection per thread.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+else:
+    DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 20  # noqa: F405
