@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -22,7 +21,7 @@ def test_create_demo_users_makes_one_account_per_role_and_prints_passwords(db):
     lines = {line.split()[0]: line.split() for line in out.getvalue().splitlines()[1:]}
     assert set(lines) == {"reviewer", "editor", "viewer", "admin"}
     for username, (_, password, *_rest) in lines.items():
-        assert authenticate(username=username, password=password) is not None
+        assert User.objects.get(username=username).check_password(password)
     assert role_of(User.objects.get(username="editor")) == "Editor"
     assert role_of(User.objects.get(username="viewer")) == "Viewer"
     assert User.objects.get(username="admin").is_superuser
@@ -33,7 +32,7 @@ def test_create_demo_users_twice_makes_no_duplicates(db):
     call_command("create_demo_users", "--password", "demo-pass-123", stdout=io.StringIO())
 
     assert User.objects.count() == 4
-    assert authenticate(username="reviewer", password="demo-pass-123") is not None
+    assert User.objects.get(username="reviewer").check_password("demo-pass-123")
 
 
 def test_flush_is_refused_unless_allowed(db, settings):

@@ -174,3 +174,15 @@ def test_viewer_cannot_import(client, viewer):
     assert response.status_code == 403
     assert "Your role cannot import articles." in response.content.decode()
     assert not Article.objects.exists()
+
+
+def test_login_brute_force_is_locked_out(client, reviewer, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "rita", "password": "wrong"})
+
+    response = client.post(reverse("login"), {"username": "rita", "password": "pw-for-tests-123"})
+
+    assert response.status_code == 429
+    assert "Too many failed log-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session

@@ -16,3 +16,24 @@ def get(mapping: Any, key: Any) -> Any:
 @register.simple_tag
 def form_key(prefix: str, pk: Any) -> str:
     return f"{prefix}-{pk}"
+
+
+TYPE_MARKS = {
+    "ministry": "MIN",
+    "government_office": "GOV",
+    "named_spokesperson": "SPOK",
+    "anonymous_official": "ANON",
+    "organization": "ORG",
+    "news_agency": "AGCY",
+    "named_individual": "PERS",
+    "document": "DOC",
+    "unattributed": "OWN",
+}
+
+
+@register.filter
+def type_mark(slug: str | None) -> str:
+    """The short mark a highlight carries for its source type ("OWN": no attribution)."""
+    if not slug:
+        return TYPE_MARKS["unattributed"]
+    return TYPE_MARKS.get(slug, slug[:4].upper())
