@@ -49,8 +49,9 @@ def source_type(slug: str) -> SourceType:
     return SourceType.objects.get(slug=slug)
 
 
-def make_source(name: str | None = None, *, type_slug: str = "ministry", actor=None, **fields
-                ) -> Source:
+def make_source(
+    name: str | None = None, *, type_slug: str = "ministry", actor=None, **fields
+) -> Source:
     return services.source_create(
         actor=actor,
         name=name or f"Source {next(_counter)}",

@@ -24,7 +24,7 @@ def run_threads(work) -> list[BaseException]:
         try:
             barrier.wait()
             work(n)
-        except BaseException as error:  # noqa: BLE001 — reported by the test
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()

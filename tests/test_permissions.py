@@ -89,8 +89,12 @@ def request_for(endpoint: str, scene: Scene, user: User | None) -> tuple[str, di
         ),
         "attribution_add": (
             reverse("attribution_add", args=[claim.pk]),
-            {"version": version, "new_source_name": "WHO", "new_source_type": "organization",
-             "quote_mode": "paraphrase"},
+            {
+                "version": version,
+                "new_source_name": "WHO",
+                "new_source_type": "organization",
+                "quote_mode": "paraphrase",
+            },
         ),
         "attribution_edit": (
             reverse("attribution_edit", args=[scene.attribution_id]),

@@ -43,8 +43,13 @@ def _progress_bar(article: Article) -> list[dict]:
         if count:
             width = 100 * count / total
             pieces.append(
-                {"status": status.value, "label": status.label, "count": count,
-                 "x": offset, "width": width}
+                {
+                    "status": status.value,
+                    "label": status.label,
+                    "count": count,
+                    "x": offset,
+                    "width": width,
+                }
             )
             offset += width
     return pieces
@@ -88,7 +93,9 @@ def article_list(request: HttpRequest) -> HttpResponse:
     for article in page:
         article.progress = _progress_bar(article)
     outlets = (
-        Article.objects.exclude(outlet="").values_list("outlet", flat=True).distinct()
+        Article.objects.exclude(outlet="")
+        .values_list("outlet", flat=True)
+        .distinct()
         .order_by("outlet")[:200]
     )
     filters = request.GET.copy()
@@ -125,8 +132,9 @@ def article_import(request: HttpRequest) -> HttpResponse:
                 messages.info(request, duplicate.message)
                 return redirect("review", duplicate.existing.pk)
             except services.DomainError as refusal:
-                paste_form.add_error(refusal.field if refusal.field in paste_form.fields
-                                     else None, refusal.message)
+                paste_form.add_error(
+                    refusal.field if refusal.field in paste_form.fields else None, refusal.message
+                )
             else:
                 messages.success(request, f"Imported “{article.title}”.")
                 return redirect("review", article.pk)

@@ -61,9 +61,7 @@ def test_the_whole_review_loop(page: Page, live_server, reviewer, tmp_path):
     expect(page.locator(f'#article-text [data-claim="{claim.pk}"]').first).to_have_class(
         re.compile(r"st-in_progress")
     )
-    expect(page.locator(f'.claim-link[data-claim="{claim.pk}"] .badge')).to_have_text(
-        "In progress"
-    )
+    expect(page.locator(f'.claim-link[data-claim="{claim.pk}"] .badge')).to_have_text("In progress")
     assert Claim.objects.get().status == "in_progress"
 
     # The timeline tells each step.
@@ -189,9 +187,7 @@ def test_stale_save_shows_the_conflict_in_the_second_browser(
     conflict = second.locator(".conflict")
     expect(conflict).to_contain_text("Someone else changed this claim")
     expect(second.locator(".current")).to_contain_text("Ministry figures confirm it.")
-    expect(second.get_by_label("Rationale")).to_have_value(
-        "Second opinion, typed on a stale page."
-    )
+    expect(second.get_by_label("Rationale")).to_have_value("Second opinion, typed on a stale page.")
     assert Claim.objects.get().rationale == "Ministry figures confirm it."
 
     # Saving again, now against the current version, applies it deliberately.
