@@ -1,0 +1,111 @@
+"""The activity feed: the global audit history, newest first, in plain words."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
+
+from factcheck.filters import AuditEventFilter, page_of, shareable
+from factcheck.history import changes_of, summary_of
+from factcheck.models import Article, AuditEvent, Claim, Source, SourceType
+
+PAGE_SIZE = 50
+
+# Events about these belong to a claim; they link to the claim's panel.
+CLAIM_PARTS = {"claim", "attribution", "evidence", "note"}
+
+
+def _ids(values: set[Any]) -> set[int]:
+    return {int(value) for value in values if str(value).isdigit()}
+
+
+def _entries(events: list[AuditEvent], user) -> list[dict[str, Any]]:
+    """Each event with its sentence, its changes and a link to its object while that exists."""
+    claim_ids = {e.claim_id for e in events if e.claim_id}
+    article_ids = {e.article_id for e in events if e.article_id}
+    source_ids = _ids({e.object_id for e in events if e.object_type == "source"})
+    type_ids = _ids({e.object_id for e in events if e.object_type == "source_type"})
+    claims = set(Claim.objects.filter(pk__in=claim_ids).values_list("pk", flat=True))
+    articles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
+    # Sources have no page of their own yet: the admin is theirs, for staff.
+    sources = (
+        set(Source.objects.filter(pk__in=source_ids).values_list("pk", flat=True))
+        if source_ids and user.is_staff
+        else set()
+    )
+    types = (
+        set(SourceType.objects.filter(pk__in=type_ids).values_list("pk", flat=True))
+        if type_ids and user.is_staff
+        else set()
+    )
+
+    entries = []
+    for event in events:
+        url = None
+        object_id = int(event.object_id) if event.object_id.isdigit() else None
+        if event.object_type in CLAIM_PARTS and event.claim_id in claims:
+            url = reverse("claim_detail", args=[event.claim_id])
+        elif event.object_type == "article" and event.article_id in articles:
+            url = reverse("review", args=[event.article_id])
+        elif event.object_type == "source" and object_id in sources:
+            url = reverse("admin:factcheck_source_change", args=[object_id])
+        elif event.object_type == "source_type" and object_id in types:
+            url = reverse("admin:factcheck_sourcetype_change", args=[object_id])
+        in_article = event.object_type != "article" and event.article_id in articles
+        entries.append(
+            {
+                "event": event,
+                "summary": summary_of(event),
+                "changes": changes_of(event),
+                "url": url,
+                "article_title": articles.get(event.article_id) if in_article else None,
+                "article_url": (reverse("review", args=[event.article_id]) if in_article else None),
+            }
+        )
+    return entries
+
+
+@require_GET
+def activity(request: HttpRequest) -> HttpResponse:
+    """Show who changed what, when and why, across the whole workbench."""
+    event_filter = AuditEventFilter(request.GET, queryset=AuditEvent.objects.order_by("-id"))
+    errors = [
+        (event_filter.form.fields[name].label or name, " ".join(problems))
+        for name, problems in event_filter.errors.items()
+    ]
+    events = AuditEvent.objects.none() if errors else event_filter.qs
+    page = page_of(events, request.GET.get("page"), PAGE_SIZE)
+    context: dict[str, Any] = {
+        "filter": event_filter,
+        "filter_errors": errors,
+        "page": page,
+        "entries": _entries(page.items, request.user),
+        "query": shareable(request.GET),
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "factcheck/activity.html#results", context)
+        # The address bar gets the filters without the form's empty fields.
+        query = context["query"].copy()
+        if page.number > 1:
+            query["page"] = str(page.number)
+        push_url(response, reverse("activity") + (f"?{query.urlencode()}" if query else ""))
+    else:
+        article_id = request.GET.get("article", "")
+        context.update(
+            users=get_user_model().objects.order_by("username").only("username"),
+            actions=list(event_filter.form.fields["action"].choices),
+            object_types=list(event_filter.form.fields["object_type"].choices),
+            chosen_article=(
+                Article.objects.only("title").filter(pk=article_id).first()
+                if article_id.isdigit()
+                else None
+            ),
+        )
+        response = render(request, "factcheck/activity.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

@@ -1,0 +1,257 @@
+"""The claims queue: every claim across articles, filtered, sorted and paged, with bulk actions.
+
+Pages are read without a COUNT(*) (one row past the page tells whether there
+is a next one), so the queue stays fast with a million claims; see
+`manage.py benchmark_queue`. Bulk actions call the services once per claim,
+each in its own transaction, so one refused claim does not undo the others.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url
+
+from factcheck import services
+from factcheck.filters import (
+    ANONYMITY_CHOICES,
+    CLAIM_SORTS,
+    DEFAULT_CLAIM_SORT,
+    ClaimFilter,
+    page_of,
+    shareable,
+)
+from factcheck.models import Article, Attribution, Claim, Source, SourceType, VerificationStatus
+
+PAGE_SIZE = 50
+BULK_LIMIT = 500
+
+
+def queue_claims() -> QuerySet[Claim]:
+    """Claims with everything a queue row shows, in a fixed number of queries."""
+    return (
+        Claim.objects.select_related("article", "proposed_by", "assigned_to")
+        .defer("article__text", "rationale")
+        .prefetch_related(
+            Prefetch(
+                "attributions",
+                queryset=Attribution.objects.select_related("source__source_type").order_by("id"),
+            )
+        )
+    )
+
+
+def assignable_users() -> QuerySet:
+    """People who can work on claims: those holding the change permission, or superusers."""
+    change_claim = Permission.objects.filter(
+        content_type__app_label="factcheck", codename="change_claim"
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=change_claim)
+            | Q(user_permissions__in=change_claim)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def _is_partial(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _results_context(request: HttpRequest) -> dict[str, Any]:
+    claim_filter = ClaimFilter(request.GET, queryset=queue_claims())
+    # A bad sort is ignored (the default order applies); any other bad filter
+    # lists nothing rather than silently listing more than was asked for.
+    errors = [
+        (claim_filter.form.fields[name].label or name, " ".join(problems))
+        for name, problems in claim_filter.errors.items()
+        if name != "sort"
+    ]
+    claims = Claim.objects.none() if errors else claim_filter.qs
+    can_change = request.user.has_perm("factcheck.change_claim")
+    return {
+        "query": shareable(request.GET),
+        "filter": claim_filter,
+        "filter_errors": errors,
+        "page": page_of(claims, request.GET.get("page"), PAGE_SIZE),
+        "can_change": can_change,
+        "assignees": list(assignable_users()) if can_change else [],
+    }
+
+
+def _form_context(request: HttpRequest) -> dict[str, Any]:
+    """What only the full page needs: the choices of the filter form."""
+    article = source = None
+    if request.GET.get("article", "").isdigit():
+        article = Article.objects.only("title").filter(pk=request.GET["article"]).first()
+    if request.GET.get("source", "").isdigit():
+        source = Source.objects.only("name").filter(pk=request.GET["source"]).first()
+    return {
+        "statuses": VerificationStatus.choices,
+        "selected_statuses": request.GET.getlist("status"),
+        "source_types": SourceType.objects.all(),
+        "anonymity_choices": ANONYMITY_CHOICES,
+        "users": get_user_model().objects.order_by("username").only("username"),
+        "outlets": (
+            Article.objects.exclude(outlet="")
+            .order_by("outlet")
+            .values_list("outlet", flat=True)
+            .distinct()[:500]
+        ),
+        "sorts": [(key, label) for key, (label, _) in CLAIM_SORTS.items()],
+        "current_sort": (
+            request.GET["sort"] if request.GET.get("sort") in CLAIM_SORTS else DEFAULT_CLAIM_SORT
+        ),
+        "chosen_article": article,
+        "chosen_source": source,
+    }
+
+
+def _address(query: QueryDict, page: int = 1) -> str:
+    """The queue's address for these filters and page, without what is the default anyway."""
+    query = query.copy()
+    if query.get("sort") == DEFAULT_CLAIM_SORT:
+        del query["sort"]
+    if page > 1:
+        query["page"] = str(page)
+    return reverse("queue") + (f"?{query.urlencode()}" if query else "")
+
+
+def _queue_response(
+    request: HttpRequest, *, status: int = 200, selected: Sequence[str] = ()
+) -> HttpResponse:
+    context = _results_context(request)
+    context["selected"] = selected
+    if _is_partial(request):
+        response = render(request, "factcheck/queue.html#results", context, status=status)
+        if request.method == "GET":
+            # The address bar gets the filters without the form's empty fields.
+            push_url(response, _address(context["query"], context["page"].number))
+    else:
+        context.update(_form_context(request))
+        response = render(request, "factcheck/queue.html", context, status=status)
+    # The same URL answers with a fragment or a page; keep caches from mixing them.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """List every claim across articles, filtered and sorted by the query string."""
+    return _queue_response(request)
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("in_progress", "Set in progress"), ("assign", "Assign to")],
+        error_messages={
+            "required": "Choose an action: set in progress, or assign.",
+            "invalid_choice": "“%(value)s” is not a bulk action.",
+        },
+    )
+    claims = forms.ModelMultipleChoiceField(
+        queryset=Claim.objects.only("id", "status", "assigned_to", "article"),
+        error_messages={
+            "required": "Select at least one claim.",
+            "invalid_choice": "Claim #%(value)s does not exist (any more); reload the queue.",
+            "invalid_pk_value": "“%(pk)s” is not a claim number.",
+        },
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "That person does not exist or cannot take claims."},
+    )
+    reason = forms.CharField(required=False, max_length=1000)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignable_users()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        wants_assignee = data.get("action") == "assign" and "assignee" not in self.errors
+        if wants_assignee and not data.get("assignee"):
+            self.add_error("assignee", "Choose whom to assign the claims to.")
+        if len(data.get("claims") or []) > BULK_LIMIT:
+            self.add_error("claims", f"Select at most {BULK_LIMIT} claims at a time.")
+        return data
+
+
+def _refusal(text: str) -> str:
+    return text.rstrip(".")[:1].lower() + text.rstrip(".")[1:]
+
+
+@require_POST
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    """Set the selected claims in progress, or assign them, one audited change per claim."""
+    if not request.user.has_perm("factcheck.change_claim"):
+        messages.error(request, "You do not have permission to change claims.")
+        return _queue_response(request, status=403)
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Nothing was changed: {_refusal(error)}.")
+        # htmx swaps 422 but not 400 (see the htmx-config in base.html).
+        return _queue_response(
+            request,
+            status=422 if _is_partial(request) else 400,
+            selected=request.POST.getlist("claims"),
+        )
+
+    action, assignee = form.cleaned_data["action"], form.cleaned_data["assignee"]
+    reason = form.cleaned_data["reason"].strip()
+    changed, unchanged, skipped = [], [], []
+    for claim in sorted(form.cleaned_data["claims"], key=lambda claim: claim.pk):
+        try:
+            if action == "in_progress":
+                if claim.status == VerificationStatus.IN_PROGRESS:
+                    unchanged.append(claim)
+                    continue
+                services.claim_set_status(
+                    actor=request.user,
+                    claim=claim,
+                    status=VerificationStatus.IN_PROGRESS,
+                    reason=reason,
+                )
+            else:
+                if claim.assigned_to_id == assignee.pk:
+                    unchanged.append(claim)
+                    continue
+                services.claim_update(
+                    actor=request.user, claim=claim, assigned_to=assignee, reason=reason
+                )
+        except services.DomainError as refusal:
+            skipped.append(f"#{claim.pk}: {_refusal(refusal.message)}")
+        else:
+            changed.append(claim)
+
+    done = "set in progress" if action == "in_progress" else f"assigned to {assignee}"
+    already = "already in progress" if action == "in_progress" else f"already with {assignee}"
+    parts = [f"{len(changed)} {done}"]
+    if unchanged:
+        parts.append(f"{len(unchanged)} {already}")
+    if skipped:
+        parts.append(f"{len(skipped)} skipped: {'; '.join(skipped)}")
+    level = messages.WARNING if skipped else messages.SUCCESS
+    messages.add_message(request, level, "; ".join(parts) + ".")
+
+    if _is_partial(request):
+        return _queue_response(request)
+    page = request.GET.get("page", "")
+    return redirect(_address(shareable(request.GET), int(page) if page.isdigit() else 1))
