@@ -136,6 +136,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 # Behind a proxy, set AXES_IPWARE_META_PRECEDENCE_ORDER as django-axes documents.
 
 LOGIN_URL = "login"
