@@ -1,9 +1,9 @@
 """Filters for the claims queue and the activity feed, read from the query string.
 
 `ClaimFilter` is shared by the queue and the CSV export, so one URL lists the
-same claims in both. Filters on attributions are `Exists` subqueries, not
-joins, so a claim with two matching sources still appears once and no
-`DISTINCT` is needed over a million rows.
+same claims in both. Filters on attributions are subqueries (`EXISTS`, or
+`IN` for one source), not joins, so a claim with two matching sources still
+appears once and no `DISTINCT` is needed over a million rows.
 """
 
 from dataclasses import dataclass
@@ -20,12 +20,15 @@ from factcheck.models import Attribution, AuditEvent, Claim, SourceType, Verific
 UNATTRIBUTED = "unattributed"
 
 # The `?sort=` values the queue accepts and the order each one means; the
-# trailing id keeps pages stable when the first keys tie.
+# trailing id keeps pages stable when the first keys tie. The orders follow
+# the claim indexes to the letter (an SQLite index ends with the rowid,
+# ascending), so a page is read off an index instead of sorting every claim;
+# the article title has no index yet, so that sort is the slow one.
 CLAIM_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "-updated": ("Last change, newest first", ("-updated_at", "-id")),
     "updated": ("Last change, oldest first", ("updated_at", "id")),
-    "article": ("Article title", ("article__title", "article_id", "start", "end")),
-    "status": ("Status", ("status", "-updated_at", "-id")),
+    "article": ("Article title", ("article__title", "article__id", "start", "end")),
+    "status": ("Status", ("status", "-updated_at", "id")),
     "start": ("Position in the article", ("article_id", "start", "end")),
 }
 DEFAULT_CLAIM_SORT = "-updated"
@@ -34,6 +37,12 @@ ANONYMITY_CHOICES = [
     ("anonymous", "Has an anonymous source"),
     ("named", "Named sources only"),
 ]
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole-number id: "1.5" is refused, not rounded to another object's id."""
+
+    field_class = forms.IntegerField
 
 
 def _attributions() -> QuerySet[Attribution]:
@@ -54,11 +63,11 @@ class ClaimFilter(django_filters.FilterSet):
         method="filter_source_type",
         help_text="“Unattributed” also matches claims with no attribution at all.",
     )
-    source = django_filters.NumberFilter(method="filter_source", label="Source id")
+    source = IdFilter(method="filter_source", label="Source id")
     anonymity = django_filters.ChoiceFilter(
         choices=ANONYMITY_CHOICES, method="filter_anonymity", label="Named or anonymous"
     )
-    article = django_filters.NumberFilter(field_name="article_id", label="Article id")
+    article = IdFilter(field_name="article_id", label="Article id")
     outlet = django_filters.CharFilter(field_name="article__outlet")
     proposer = django_filters.ModelChoiceFilter(
         field_name="proposed_by", queryset=get_user_model().objects.all()
@@ -95,7 +104,11 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(typed)
 
     def filter_source(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
-        return queryset.filter(Exists(_attributions().filter(source_id=value)))
+        # One source has few claims: IN lets the database start from the
+        # source's attributions rather than test every claim (see benchmark_queue).
+        return queryset.filter(
+            pk__in=Attribution.objects.filter(source_id=value).values("claim_id")
+        )
 
     def filter_anonymity(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         anonymous = Exists(_attributions().filter(source__is_anonymous=True))
@@ -128,8 +141,8 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.all(), label="Person"
     )
-    article = django_filters.NumberFilter(field_name="article_id", label="Article id")
-    claim = django_filters.NumberFilter(field_name="claim_id", label="Claim id")
+    article = IdFilter(field_name="article_id", label="Article id")
+    claim = IdFilter(field_name="claim_id", label="Claim id")
     action = django_filters.ChoiceFilter(choices=_actions)
     object_type = django_filters.ChoiceFilter(choices=_object_types, label="Object")
     created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Date")

@@ -1,7 +1,9 @@
 import datetime
+import io
 from unittest import mock
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -195,14 +197,23 @@ def test_date_range_filters_on_the_last_change(logged_in, reviewer):
     assert listed(earlier) == [old.pk]
 
 
-def test_an_unreadable_filter_lists_nothing_and_says_why(logged_in, queue_data):
-    response = logged_in.get(QUEUE, {"article": "abc", "status": "nonsense"})
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"article": "abc"},
+        {"article": "1.5"},
+        {"source": "-"},
+        {"status": "nonsense"},
+        {"source_type": "no-such-type"},
+        {"updated_after": "yesterday"},
+    ],
+)
+def test_an_unreadable_filter_lists_nothing_and_says_why(logged_in, queue_data, query):
+    response = logged_in.get(QUEUE, query)
 
-    body = response.content.decode()
     assert response.status_code == 200
     assert listed(response) == []
-    assert "could not be read" in body
-    assert "Select a valid choice" in body
+    assert "could not be read" in response.content.decode()
 
 
 # --- Sorting ----------------------------------------------------------------
@@ -499,3 +510,27 @@ def test_claim_text_and_source_names_are_escaped(logged_in):
     assert "<b>Title</b>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in body
+
+
+# --- The benchmark command ----------------------------------------------------
+
+
+def test_the_benchmark_refuses_without_its_confirmation(db):
+    with pytest.raises(CommandError, match="--yes-throwaway-db"):
+        call_command("benchmark_queue", claims=10)
+
+
+def test_the_benchmark_refuses_a_database_with_data(claim):
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("benchmark_queue", claims=10, yes_throwaway_db=True)
+
+
+def test_the_benchmark_fills_an_empty_database_and_prints_its_timings(db):
+    out = io.StringIO()
+
+    call_command("benchmark_queue", claims=45, repeat=1, yes_throwaway_db=True, stdout=out)
+
+    assert Claim.objects.count() == 45
+    assert AuditEvent.objects.count() == 0
+    assert "page 1, newest change first" in out.getvalue()
+    assert "sort=status" in out.getvalue()
