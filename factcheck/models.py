@@ -65,7 +65,7 @@ class ArticleQuerySet(models.QuerySet):
 
 
 class Article(models.Model):
-    title = models.CharField(max_length=500)
+    title = models.CharField(max_length=500, db_index=True)
     outlet = models.CharField(max_length=200, blank=True, db_index=True)
     url = models.URLField("URL", max_length=2000, blank=True)
     published_on = models.DateField(null=True, blank=True, db_index=True)
@@ -93,7 +93,7 @@ class Article(models.Model):
 
 class ClaimQuerySet(models.QuerySet):
     def awaiting_sign_off(self) -> "ClaimQuerySet":
-        return self.filter(status__in=VerificationStatus.verdicts(), signed_off_by__isnull=True)
+        return self.filter(status__in=VerificationStatus.verdicts(), signed_off_at__isnull=True)
 
 
 class Claim(models.Model):
@@ -146,6 +146,7 @@ class Claim(models.Model):
             models.Index(fields=["status", "-updated_at"], name="claim_status_updated"),
             models.Index(fields=["assigned_to", "status"], name="claim_assignee_status"),
             models.Index(fields=["proposed_by"], name="claim_proposer"),
+            models.Index(fields=["signed_off_at", "status"], name="claim_sign_off"),
         ]
         permissions = [
             ("sign_off_claim", "Can sign off a verdict proposed by someone else"),
@@ -159,7 +160,9 @@ class Claim(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        return self.signed_off_by_id is not None
+        # The sign-off time, not the signer, marks the lock: a signer's account
+        # may be deleted (SET_NULL) without unlocking what they signed.
+        return self.signed_off_at is not None
 
 
 class Source(models.Model):
