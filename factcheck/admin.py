@@ -38,6 +38,7 @@ from factcheck.models import (
     SourceType,
     VerificationStatus,
 )
+from factcheck.views import exports as export_views
 
 admin.site.site_header = "Factcheck workbench admin"
 admin.site.site_title = "Factcheck workbench admin"
@@ -622,7 +623,7 @@ class SignOffFilter(admin.SimpleListFilter):
         if self.value() == "awaiting":
             return queryset.awaiting_sign_off()
         if self.value() == "signed":
-            return queryset.filter(signed_off_by__isnull=False)
+            return queryset.signed_off()
         return queryset
 
 
@@ -660,7 +661,7 @@ class ClaimAdmin(DomainAdmin):
     autocomplete_fields = ["article"]
     date_hierarchy = "created_at"
     inlines = [ClaimAttributionInline, ClaimEvidenceInline, ClaimNoteInline]
-    actions = ["delete_selected", "mark_in_progress"]
+    actions = ["delete_selected", "mark_in_progress", "export_csv"]
 
     def get_queryset(self, request):
         return (
@@ -775,6 +776,18 @@ class ClaimAdmin(DomainAdmin):
 
     def remove(self, request, claim):
         services.claim_delete(actor=request.user, claim=claim)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("factcheck.export_claim")
+
+    @admin.action(permissions=["export"], description="Export selected claims as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        """Download the selected claims as the claims CSV (see `factcheck.exports`), audited."""
+        return export_views.claims_csv_response(
+            actor=request.user,
+            claims=Claim.objects.filter(pk__in=queryset.order_by().values("pk")),
+            filters={"admin_selected": queryset.count()},
+        )
 
     @admin.action(permissions=["change"], description="Set selected claims in progress")
     def mark_in_progress(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -995,6 +1008,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         "hash",
     ]
     readonly_fields = fields
+    actions = ["export_csv"]
 
     def get_queryset(self, request):
         return (
@@ -1002,6 +1016,18 @@ class AuditEventAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related(*self.list_select_related)
             .defer("article__text")
+        )
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("factcheck.export_claim")
+
+    @admin.action(permissions=["export"], description="Export selected events as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        """Download the selected events as the audit CSV, oldest first, audited."""
+        return export_views.audit_csv_response(
+            actor=request.user,
+            events=AuditEvent.objects.filter(pk__in=queryset.order_by().values("pk")),
+            filters={"admin_selected": queryset.count()},
         )
 
     def has_add_permission(self, request):

@@ -92,6 +92,9 @@ class Article(models.Model):
 
 
 class ClaimQuerySet(models.QuerySet):
+    def signed_off(self) -> "ClaimQuerySet":
+        return self.filter(signed_off_at__isnull=False)
+
     def awaiting_sign_off(self) -> "ClaimQuerySet":
         return self.filter(status__in=VerificationStatus.verdicts(), signed_off_at__isnull=True)
 

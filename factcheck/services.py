@@ -297,7 +297,7 @@ def article_delete(*, actor, article: Article, reason: str = "") -> None:
     """Delete an article with its claims, recording what went."""
     _authorize(actor, "delete_article")
     article = Article.objects.select_for_update().get(pk=article.pk)
-    if article.claims.filter(signed_off_at__isnull=False).exists():
+    if article.claims.signed_off().exists():
         raise DomainError("This article has signed-off claims; reopen them before deleting it.")
     changes = _created_changes(article, ARTICLE_FIELDS)
     changes = {name: [new, None] for name, (_, new) in changes.items()}

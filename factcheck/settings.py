@@ -192,6 +192,9 @@ LOGGING = {
 }
 
 # The workbench's own settings.
+# The fact-checking organisation named as `author` of published ClaimReview.
+FACTCHECK_ORGANIZATION_NAME = os.environ.get("FACTCHECK_ORGANIZATION_NAME", "Factcheck desk")
+FACTCHECK_ORGANIZATION_URL = os.environ.get("FACTCHECK_ORGANIZATION_URL", "")
 FACTCHECK_IMPORT_MAX_BYTES = int(os.environ.get("FACTCHECK_IMPORT_MAX_BYTES", 2 * 1024 * 1024))
 # `manage.py flush` must drop the audit triggers to empty the audit table; it
 # is refused unless this is on (the test suite turns it on).

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from factcheck.views import articles, review
+from factcheck.views import exports as export_views
 from factcheck.views.activity import activity
 from factcheck.views.queue import queue, queue_bulk
 
@@ -42,4 +43,15 @@ urlpatterns += [
     path("claims/", queue, name="queue"),
     path("claims/bulk/", queue_bulk, name="queue_bulk"),
     path("activity/", activity, name="activity"),
+]
+
+urlpatterns += [
+    path("export/claims.csv", export_views.export_claims, name="export_claims"),
+    path("export/audit.csv", export_views.export_audit, name="export_audit"),
+    path("export/claimreview.json", export_views.claim_reviews_jsonld, name="claim_reviews_jsonld"),
+    path(
+        "claims/<int:claim_id>/claimreview.json",
+        export_views.claim_review_jsonld,
+        name="claim_review_jsonld",
+    ),
 ]

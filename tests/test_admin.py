@@ -681,10 +681,14 @@ def test_only_those_who_may_merge_are_offered_the_merge(world):
 
 @pytest.fixture
 def signed_off_claim(world):
-    # No sign-off service yet: mark the claim signed off directly, as the arrangement only.
-    editor = factories.make_user("Editor")
-    Claim.objects.filter(pk=world.claim.pk).update(signed_off_by=editor)
-    return Claim.objects.get(pk=world.claim.pk)
+    claim = world.claim
+    services.claim_update(actor=None, claim=claim, rationale="Matches the report.")
+    services.evidence_add(actor=None, claim=claim, url="https://example.org/signed-off-report")
+    proposer = factories.make_user("Reviewer")
+    services.claim_set_status(actor=proposer, claim=claim, status="in_progress")
+    services.claim_set_status(actor=proposer, claim=claim, status="verified")
+    services.verdict_sign_off(actor=factories.make_user("Editor"), claim=claim)
+    return Claim.objects.get(pk=claim.pk)
 
 
 def test_a_refused_delete_explains_and_keeps_the_claim(admin_client, signed_off_claim):
@@ -727,4 +731,4 @@ def test_a_signed_off_claim_refuses_a_new_rationale_on_the_form(admin_client, si
 
     assert response.status_code == 200
     assert "signed off and locked" in response.text
-    assert Claim.objects.get(pk=signed_off_claim.pk).rationale == ""
+    assert Claim.objects.get(pk=signed_off_claim.pk).rationale == "Matches the report."
