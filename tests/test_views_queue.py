@@ -534,3 +534,12 @@ def test_the_benchmark_fills_an_empty_database_and_prints_its_timings(db):
     assert AuditEvent.objects.count() == 0
     assert "page 1, newest change first" in out.getvalue()
     assert "sort=status" in out.getvalue()
+
+
+def test_queue_links_its_filters_to_the_exports(client, db):
+    client.force_login(factories.make_user("Viewer"))
+
+    body = client.get("/claims/", {"status": "in_progress"}).content.decode()
+
+    assert '/export/claims.csv?status=in_progress"' in body
+    assert "/export/claimreview.json?status=in_progress" in body
