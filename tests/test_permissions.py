@@ -117,6 +117,10 @@ def request_for(endpoint: str, scene: Scene, user: User | None) -> tuple[str, di
             reverse("article_import"),
             {"mode": "paste", "title": "Pasted", "language": "en", "text": "Fresh text."},
         ),
+        "queue_bulk": (
+            reverse("queue_bulk"),
+            {"action": "in_progress", "claims": [claim.pk]},
+        ),
         "article_upload": (
             reverse("article_import"),
             {"mode": "upload", "files": [SimpleUploadedFile("a.txt", b"Up\n\nLoaded text.")]},
@@ -138,6 +142,7 @@ REVIEWER_WRITES = [
     "note_add",
     "article_import",
     "article_upload",
+    "queue_bulk",
 ]
 EDITOR_WRITES = ["claim_sign_off", "claim_reopen"]
 
@@ -167,7 +172,8 @@ def test_permission_matrix(client, scene, role, endpoint):
     url, data = request_for(endpoint, scene, user)
     before = AuditEvent.objects.count()
 
-    response = client.post(url, data, **({} if endpoint.startswith("article") else HTMX))
+    plain = endpoint.startswith("article") or endpoint == "queue_bulk"
+    response = client.post(url, data, **({} if plain else HTMX))
 
     if MATRIX[role].get(endpoint):
         assert response.status_code in (200, 302), response.content.decode()[:500]

@@ -64,6 +64,14 @@ def test_the_whole_review_loop(page: Page, live_server, reviewer, tmp_path):
     expect(page.locator(f'.claim-link[data-claim="{claim.pk}"] .badge')).to_have_text("In progress")
     assert Claim.objects.get().status == "in_progress"
 
+    # The queue shows it too.
+    page.get_by_role("link", name="Claims queue").click()
+    row = page.locator("tr", has_text=SENTENCE)
+    expect(row).to_contain_text("In progress")
+    expect(row).to_contain_text("John Kirby")
+    page.goto(f"{live_server.url}/claims/{claim.pk}/")
+    panel = page.locator("#claim-panel")
+
     # The timeline tells each step.
     timeline = panel.locator(".timeline")
     expect(timeline).to_contain_text("rita marked the claim")
@@ -212,3 +220,60 @@ def test_claims_from_the_annotation_are_highlighted(page: Page, live_server, rev
     expect(nested).to_have_class(re.compile("depth-2"))
     nested.click()
     expect(page.locator("#claim-panel")).to_have_attribute("data-claim", str(inner.pk))
+
+
+def test_propose_sign_off_lock_and_reopen(browser, live_server, reviewer, editor):
+    claim = factories.make_claim()
+    url = f"{live_server.url}/claims/{claim.pk}/"
+    rita = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    ed = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(rita, live_server, "rita")
+    log_in(ed, live_server, "ed")
+
+    # The reviewer researches and proposes "false" with rationale and evidence.
+    rita.goto(url)
+    panel = rita.locator("#claim-panel")
+    panel.get_by_label("Status", exact=True).select_option("in_progress")
+    panel.get_by_role("button", name="Set status").click()
+    expect(panel.locator("#claim-status")).to_have_text("In progress")
+    panel.get_by_label("Rationale").fill("The ministry's own report gives a different figure.")
+    panel.get_by_role("button", name="Save rationale").click()
+    expect(panel.locator(".timeline")).to_contain_text("rita edited the claim")
+    panel.get_by_label("Evidence URL").fill("https://example.org/ministry-report")
+    panel.get_by_role("button", name="Add link").click()
+    expect(panel.locator(".evidence")).to_contain_text("example.org/ministry-report")
+    panel.get_by_label("Status", exact=True).select_option("false")
+    panel.get_by_role("button", name="Set status").click()
+    expect(panel.locator("#claim-status")).to_have_text("False")
+    expect(panel).to_contain_text("proposed by rita, awaiting sign-off")
+    expect(panel.get_by_role("button", name=re.compile("Sign off"))).to_have_count(0)
+
+    # An editor signs it off: the claim is locked.
+    ed.goto(url)
+    ed_panel = ed.locator("#claim-panel")
+    ed_panel.get_by_role("button", name="Sign off “false”").click()
+    expect(ed_panel.locator(".lock")).to_have_text("🔒 locked")
+    expect(ed_panel).to_contain_text("signed off by ed")
+    expect(ed_panel.get_by_role("button", name="Set status")).to_have_count(0)
+    assert Claim.objects.get().is_locked
+    rita.reload()
+    expect(rita.locator("#claim-panel .lock")).to_be_visible()
+    expect(rita.locator("#claim-panel").get_by_role("button", name="Reopen")).to_have_count(0)
+
+    # The editor reopens it with a reason.
+    ed_panel.get_by_label("Reopen this claim").fill("The ministry corrected its report.")
+    ed_panel.get_by_role("button", name="Reopen").click()
+    expect(ed_panel.locator("#claim-status")).to_have_text("In progress")
+    expect(ed_panel.locator(".lock")).to_have_count(0)
+    timeline = ed_panel.locator(".timeline")
+    expect(timeline).to_contain_text("rita proposed the verdict false (was in progress)")
+    expect(timeline).to_contain_text("ed signed off the verdict")
+    expect(timeline).to_contain_text("ed reopened the claim")
+    expect(timeline).to_contain_text("The ministry corrected its report.")
+    actions = list(
+        AuditEvent.objects.filter(claim_id=claim.pk).order_by("id").values_list("action", flat=True)
+    )
+    assert actions[-3:] == ["verdict.proposed", "verdict.signed_off", "claim.reopened"]
+    assert not Claim.objects.get().is_locked
+    rita.context.close()
+    ed.context.close()
