@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +91,17 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical_content(event).encode("utf-8")).hexdigest()
 
 
+def lock_chain() -> None:
+    """Take the chain's lock until the transaction ends (PostgreSQL; SQLite has one writer).
+
+    Services that lock a claim row take this first, so every writer takes the
+    two in the same order (chain, then claim) and none can deadlock another.
+    """
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
 def record(
     *,
     actor,
@@ -105,9 +117,7 @@ def record(
     """Append one event to the chain; call inside the transaction of the change it records."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must run inside the change's transaction")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    lock_chain()
     tail = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     event = AuditEvent(
         created_at=timezone.now(),
@@ -137,7 +147,11 @@ class ChainBreak:
 def verify_chain(batch_size: int = 2000) -> Iterator[int | ChainBreak]:
     """Walk the chain in order, yielding each verified event id, or the first break and stop."""
     expected_prev = GENESIS_HASH
-    with transaction.atomic():
+    # One SELECT reads a consistent snapshot on both databases. On SQLite an
+    # atomic block would be an IMMEDIATE transaction, holding the write lock
+    # (and every reviewer's save) for the whole walk, so only PostgreSQL gets one.
+    snapshot = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+    with snapshot:
         for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
             if event.prev_hash != expected_prev:
                 yield ChainBreak(

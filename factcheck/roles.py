@@ -54,11 +54,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_role_groups(group_model, permission_model) -> None:
+def sync_role_groups(group_model, permission_model, *, using: str = "default") -> None:
     """Create the role groups and give each exactly its permissions."""
     for role, codenames in ROLE_PERMISSIONS.items():
-        group, _ = group_model.objects.get_or_create(name=role)
-        permissions = permission_model.objects.filter(
+        group, _ = group_model.objects.using(using).get_or_create(name=role)
+        permissions = permission_model.objects.using(using).filter(
             content_type__app_label="factcheck", codename__in=codenames
         )
         missing = set(codenames) - set(permissions.values_list("codename", flat=True))

@@ -152,6 +152,7 @@ def _clip(text: str, limit: int = 60) -> str:
 
 def _lock_claim(claim: Claim, expected_version: int | None) -> Claim:
     """Re-read the claim under a row lock and refuse if it changed since `expected_version`."""
+    audit.lock_chain()
     current = Claim.objects.select_for_update().select_related("article").get(pk=claim.pk)
     if expected_version is not None and current.version != expected_version:
         raise Conflict(
@@ -224,8 +225,13 @@ def article_create(
         content_hash=text_hash(text),
         created_by=actor,
     )
-    _full_clean(article)
-    article.save()
+    _full_clean(article, validate_unique=False)
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError as error:
+        # The same text, imported by someone else at the same moment.
+        raise DuplicateArticle(Article.objects.with_text(text).get()) from error
     changes = {
         name: value
         for name, value in _created_changes(article, ARTICLE_FIELDS).items()
@@ -301,7 +307,21 @@ def article_delete(*, actor, article: Article, reason: str = "") -> None:
         raise DomainError("This article has signed-off claims; reopen them before deleting it.")
     changes = _created_changes(article, ARTICLE_FIELDS)
     changes = {name: [new, None] for name, (_, new) in changes.items()}
-    changes["claims"] = [article.claims.count(), 0]
+    claims = list(article.claims.annotate(n_attributions=models.Count("attributions")))
+    # Each claim goes with its own event, so its timeline ends where it ended.
+    for claim in claims:
+        _record_claim(
+            actor,
+            "claim.deleted",
+            claim,
+            {
+                "text": [claim.text, None],
+                "status": [claim.status, None],
+                "attributions": [claim.n_attributions, 0],
+            },
+            reason or "The article was deleted",
+        )
+    changes["claims"] = [len(claims), 0]
     audit.record(
         actor=actor,
         action="article.deleted",
@@ -336,6 +356,8 @@ def claim_create(
 ) -> Claim:
     """Mark the span [start, end) of the article as a claim."""
     _authorize(actor, "add_claim")
+    # The text the span is checked against must be the one committed with it.
+    article = Article.objects.select_for_update().get(pk=article.pk)
     text = _check_span(article, start, end, text, what="claim", field="text")
     duplicate = Claim.objects.filter(article=article, start=start, end=end).first()
     if duplicate is not None:
@@ -645,18 +667,31 @@ def attribution_update(
     for name in ("mention_text", "cue", "anonymity_reason", "ground_rule"):
         if name in fields:
             fields[name] = (fields[name] or "").strip()
-    changes = _apply(attribution, fields)
-    if not changes:
+    # A mention or cue typed anew no longer points at the text it was taken from.
+    for text_field, prefix in (("mention_text", "mention"), ("cue", "cue")):
+        typed = fields.get(text_field)
+        if (
+            typed is not None
+            and typed != getattr(attribution, text_field)
+            and f"{prefix}_start" not in fields
+        ):
+            fields.update({f"{prefix}_start": None, f"{prefix}_end": None})
+    before = Attribution.objects.select_related("source", "intermediary").get(pk=attribution.pk)
+    if not _apply(attribution, fields):
         return attribution
     _ensure_unlocked(claim)
     if (
-        "source" in changes
+        attribution.source_id != before.source_id
         and claim.attributions.filter(source=attribution.source).exclude(pk=attribution.pk).exists()
     ):
         raise DomainError(
             f"This claim is already attributed to {attribution.source}.", field="source"
         )
     _clean_attribution(attribution, claim.article)
+    # Recorded after cleaning, so the event holds the values actually saved.
+    changes = _apply(before, {name: getattr(attribution, name) for name in ATTRIBUTION_FIELDS})
+    if not changes:
+        return attribution
     attribution.save()
     _bump(claim)
     _record_attribution(actor, "attribution.changed", attribution, changes, reason)
@@ -758,7 +793,13 @@ def source_create(
         aliases=_clean_aliases(aliases, name),
     )
     _full_clean(source, validate_constraints=False)
-    source.save()
+    try:
+        with transaction.atomic():
+            source.save()
+    except IntegrityError as error:
+        raise DomainError(
+            f"The registry already has a source named “{name}”.", field="name"
+        ) from error
     _record_source(
         actor,
         "source.created",
@@ -818,26 +859,56 @@ def source_merge(*, actor, source: Source, into: Source, reason: str = "") -> So
     _authorize(actor, "merge_source")
     if source.pk == into.pk:
         raise DomainError("A source cannot be merged into itself.")
+    audit.lock_chain()
     source = Source.objects.select_for_update().get(pk=source.pk)
     into = Source.objects.select_for_update().get(pk=into.pk)
-    moved, dropped = [], []
-    for attribution in Attribution.objects.filter(source=source).select_related("claim"):
-        if Attribution.objects.filter(claim=attribution.claim_id, source=into).exists():
+    affected = list(
+        Attribution.objects.filter(models.Q(source=source) | models.Q(intermediary=source))
+        .select_related("claim", "source", "intermediary")
+        .order_by("id")
+    )
+    locked = sorted({a.claim_id for a in affected if a.claim.is_locked})
+    if locked:
+        numbers = ", ".join(f"#{pk}" for pk in locked)
+        raise DomainError(
+            f"“{source}” is attributed on signed-off claims ({numbers}); an editor must "
+            "reopen them before the sources are merged."
+        )
+    moved, dropped, relayed = [], [], []
+    for attribution in affected:
+        values = {}
+        if attribution.source_id == source.pk:
+            values["source"] = into
+        if attribution.intermediary_id == source.pk:
+            values["intermediary"] = into
+        if values.get("source", attribution.source) == values.get(
+            "intermediary", attribution.intermediary
+        ):
+            values["intermediary"] = None  # a source does not relay itself
+        duplicate = (
+            "source" in values
+            and Attribution.objects.filter(claim=attribution.claim_id, source=into).exists()
+        )
+        if duplicate:
             dropped.append(attribution.pk)
+            _record_attribution(
+                actor,
+                "attribution.removed",
+                attribution,
+                {"source": [_audit_value(source), None]},
+                f"Merged into “{into}”, already attributed",
+            )
             attribution.delete()
-            continue
-        attribution.source = into
-        if attribution.intermediary_id == into.pk:
-            attribution.intermediary = None
-        attribution.save(update_fields=["source", "intermediary", "updated_at"])
-        moved.append(attribution.pk)
-    relayed = list(Attribution.objects.filter(intermediary=source).values_list("pk", flat=True))
-    Attribution.objects.filter(intermediary=source).exclude(source=into).update(
-        intermediary=into, updated_at=timezone.now()
-    )
-    Attribution.objects.filter(intermediary=source, source=into).update(
-        intermediary=None, updated_at=timezone.now()
-    )
+        else:
+            (moved if "source" in values else relayed).append(attribution.pk)
+            changes = _apply(attribution, values)
+            attribution.save(update_fields=[*changes, "updated_at"])
+            _record_attribution(
+                actor, "attribution.changed", attribution, changes, f"Merged into “{into}”"
+            )
+        Claim.objects.filter(pk=attribution.claim_id).update(
+            version=models.F("version") + 1, updated_at=timezone.now()
+        )
     old_aliases = list(into.aliases)
     into.aliases = _clean_aliases([*into.aliases, source.name, *source.aliases], into.name)
     into.save(update_fields=["aliases", "updated_at"])

@@ -704,3 +704,64 @@ def test_undo_with_a_stale_version_is_refused(reviewer, claim):
 
     claim.refresh_from_db()
     assert claim.rationale == "mine"
+
+
+def test_editing_a_cue_taken_from_the_text_types_it_anew(reviewer, seeded):
+    claim, official, _ = seeded
+    attribution = services.attribution_add(
+        actor=reviewer, claim=claim, source=official, cue="told", cue_start=806, cue_end=810
+    )
+    before = last_id()
+
+    services.attribution_update(actor=reviewer, attribution=attribution, cue="said")
+
+    attribution.refresh_from_db()
+    assert (attribution.cue, attribution.cue_start, attribution.cue_end) == ("said", None, None)
+    assert only_new_event(before).changes == {
+        "cue": ["told", "said"],
+        "cue_start": [806, None],
+        "cue_end": [810, None],
+    }
+
+
+def test_article_delete_records_each_claim(editor, claim):
+    services.article_delete(actor=editor, article=claim.article)
+
+    event = AuditEvent.objects.get(action="claim.deleted")
+    assert event.claim_id == claim.pk
+    assert event.changes["text"] == [claim.text, None]
+
+
+def test_source_merge_records_on_each_claim_and_bumps_versions(editor, seeded):
+    claim, official, afp = seeded
+    duplicate = factories.make_source("Top Hamas official", type_slug="anonymous_official")
+    services.attribution_add(actor=editor, claim=claim, source=duplicate, intermediary=afp)
+    version = Claim.objects.get(pk=claim.pk).version
+
+    services.source_merge(actor=editor, source=duplicate, into=official)
+
+    event = AuditEvent.objects.filter(claim_id=claim.pk).order_by("-id").first()
+    assert event.action == "attribution.changed"
+    assert event.changes["source"] == [
+        {"id": duplicate.pk, "name": duplicate.name},
+        {"id": official.pk, "name": official.name},
+    ]
+    assert Claim.objects.get(pk=claim.pk).version == version + 1
+
+
+def test_source_merge_is_refused_for_signed_off_claims(reviewer, editor, seeded):
+    claim, official, _ = seeded
+    duplicate = factories.make_source("Top Hamas official", type_slug="anonymous_official")
+    services.attribution_add(actor=None, claim=claim, source=duplicate)
+    services.claim_update(actor=None, claim=claim, rationale="Denied by mediators.")
+    services.evidence_add(actor=None, claim=claim, url="https://example.org/statement")
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_set_status(actor=reviewer, claim=claim, status="false")
+    services.verdict_sign_off(actor=editor, claim=claim)
+    before = last_id()
+
+    with pytest.raises(services.DomainError, match="signed-off claims"):
+        services.source_merge(actor=editor, source=duplicate, into=official)
+
+    assert Attribution.objects.get(claim=claim).source == duplicate
+    assert last_id() == before

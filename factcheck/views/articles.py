@@ -112,7 +112,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "filter_query": filters.urlencode(),
         "statuses": VerificationStatus.choices,
     }
-    if request.htmx:
+    if request.htmx and not request.htmx.history_restore_request:
         return render(request, "factcheck/articles.html#results", context)
     return render(request, "factcheck/articles.html", context)
 

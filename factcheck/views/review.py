@@ -129,7 +129,7 @@ def review(request: HttpRequest, article_id: int) -> HttpResponse:
 def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Open a claim's panel: the fragment for htmx, the review page around it otherwise."""
     claim = get_object_or_404(Claim.objects.select_related("article"), pk=claim_id)
-    if request.htmx:
+    if request.htmx and not request.htmx.history_restore_request:
         return render(request, "factcheck/review.html#claim-panel", _panel_context(request, claim))
     return render(request, "factcheck/review.html", _review_context(request, claim.article, claim))
 
@@ -180,10 +180,14 @@ def _act(
     action: Callable[[dict[str, Any]], Claim | None],
     *,
     form_name: str,
+    permission: str,
     with_text: bool = False,
 ) -> HttpResponse:
-    """Validate the form, run the service, and answer with the panel whatever happened."""
+    """Check the permission, validate the form, run the service, and answer with the panel."""
     article = claim.article
+    if not request.user.has_perm(f"factcheck.{permission}"):
+        message = "You do not have permission to do this."
+        return _panel_response(request, claim, article, status=403, panel_error=message)
     if not form.is_valid():
         errors = [f"{_label(form, name)}{' '.join(msgs)}" for name, msgs in form.errors.items()]
         return _panel_response(
@@ -233,6 +237,8 @@ def _claim(claim_id: int) -> Claim:
 def claim_create(request: HttpRequest, article_id: int) -> HttpResponse:
     """Create a claim from the text the reviewer selected."""
     article = get_object_or_404(Article, pk=article_id)
+    if not request.user.has_perm("factcheck.add_claim"):
+        return _text_error(request, article, "You do not have permission to do this.", 403)
     form = ClaimCreateForm(request.POST)
     message = None
     if form.is_valid():
@@ -275,6 +281,7 @@ def claim_status(request: HttpRequest, claim_id: int) -> HttpResponse:
             reason=data["reason"],
         ),
         form_name="status",
+        permission="change_claim",
         with_text=True,
     )
 
@@ -294,6 +301,7 @@ def claim_rationale(request: HttpRequest, claim_id: int) -> HttpResponse:
             reason=data["reason"],
         ),
         form_name="rationale",
+        permission="change_claim",
     )
 
 
@@ -310,7 +318,13 @@ def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
         )
 
     return _act(
-        request, claim, RemoveForm(request.POST), delete, form_name="delete", with_text=True
+        request,
+        claim,
+        RemoveForm(request.POST),
+        delete,
+        form_name="delete",
+        permission="delete_claim",
+        with_text=True,
     )
 
 
@@ -325,6 +339,7 @@ def claim_undo(request: HttpRequest, claim_id: int) -> HttpResponse:
             actor=request.user, claim=claim, expected_version=data["version"]
         ),
         form_name="undo",
+        permission="change_claim",
         with_text=True,
     )
 
@@ -343,6 +358,7 @@ def claim_sign_off(request: HttpRequest, claim_id: int) -> HttpResponse:
             reason=data["reason"],
         ),
         form_name="sign_off",
+        permission="sign_off_claim",
         with_text=True,
     )
 
@@ -361,6 +377,7 @@ def claim_reopen(request: HttpRequest, claim_id: int) -> HttpResponse:
             reason=data["reason"],
         ),
         form_name="reopen",
+        permission="reopen_claim",
         with_text=True,
     )
 
@@ -389,7 +406,15 @@ def attribution_add(request: HttpRequest, claim_id: int) -> HttpResponse:
         )
         return claim
 
-    return _act(request, claim, form, add, form_name="attribution", with_text=True)
+    return _act(
+        request,
+        claim,
+        form,
+        add,
+        form_name="attribution",
+        permission="add_attribution",
+        with_text=True,
+    )
 
 
 @require_POST
@@ -402,9 +427,6 @@ def attribution_edit(request: HttpRequest, attribution_id: int) -> HttpResponse:
     def edit(data: dict) -> Claim:
         fields = {name: data[name] for name in AttributionEditForm.base_fields if name != "version"}
         fields["ground_rule"] = fields["ground_rule"] or ""
-        if fields["mention_text"].strip() != attribution.mention_text:
-            # A typed mention replaces one taken from the text.
-            fields.update(mention_start=None, mention_end=None)
         services.attribution_update(
             actor=request.user,
             attribution=attribution,
@@ -419,6 +441,7 @@ def attribution_edit(request: HttpRequest, attribution_id: int) -> HttpResponse:
         AttributionEditForm(request.POST),
         edit,
         form_name=f"attribution-{attribution.pk}",
+        permission="change_attribution",
         with_text=True,
     )
 
@@ -445,6 +468,7 @@ def attribution_remove(request: HttpRequest, attribution_id: int) -> HttpRespons
         RemoveForm(request.POST),
         remove,
         form_name=f"attribution-{attribution.pk}",
+        permission="delete_attribution",
         with_text=True,
     )
 
@@ -463,7 +487,14 @@ def evidence_add(request: HttpRequest, claim_id: int) -> HttpResponse:
         )
         return claim
 
-    return _act(request, claim, EvidenceForm(request.POST), add, form_name="evidence")
+    return _act(
+        request,
+        claim,
+        EvidenceForm(request.POST),
+        add,
+        form_name="evidence",
+        permission="add_evidencelink",
+    )
 
 
 @require_POST
@@ -477,7 +508,14 @@ def evidence_remove(request: HttpRequest, link_id: int) -> HttpResponse:
         )
         return claim
 
-    return _act(request, claim, RemoveForm(request.POST), remove, form_name="evidence")
+    return _act(
+        request,
+        claim,
+        RemoveForm(request.POST),
+        remove,
+        form_name="evidence",
+        permission="delete_evidencelink",
+    )
 
 
 @require_POST
@@ -488,7 +526,9 @@ def note_add(request: HttpRequest, claim_id: int) -> HttpResponse:
         services.note_add(actor=request.user, claim=claim, body=data["body"])
         return claim
 
-    return _act(request, claim, NoteForm(request.POST), add, form_name="note")
+    return _act(
+        request, claim, NoteForm(request.POST), add, form_name="note", permission="add_note"
+    )
 
 
 @require_GET

@@ -102,9 +102,10 @@
 
   function addClaimFromSelection() {
     const found = readSelection() ?? lastSelection;
-    if (!found) return;
+    const form = document.getElementById("claim-create-form");
+    if (!found || !form) return;
     showAddButton(found);
-    document.getElementById("claim-create-form").requestSubmit();
+    form.requestSubmit();
   }
 
   function openClaim(id) {

@@ -9,7 +9,6 @@ the database is as `migrate` leaves it.
 
 import importlib
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import CommandError
@@ -17,6 +16,7 @@ from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import connections
 
 from factcheck.audit import install_triggers, remove_triggers
+from factcheck.models import SourceType
 from factcheck.roles import sync_role_groups
 
 default_source_types = importlib.import_module("factcheck.migrations.0002_default_source_types")
@@ -35,5 +35,13 @@ class Command(DjangoFlush):
             super().handle(**options)
         finally:
             install_triggers(connection)
-        default_source_types.add_defaults(apps, None)
-        sync_role_groups(Group, Permission)
+        # The rows our data migrations create, in the flushed database.
+        database = options["database"]
+        for position, (slug, name, description) in enumerate(
+            default_source_types.DEFAULT_SOURCE_TYPES
+        ):
+            SourceType.objects.using(database).get_or_create(
+                slug=slug,
+                defaults={"name": name, "description": description, "position": position},
+            )
+        sync_role_groups(Group, Permission, using=database)
