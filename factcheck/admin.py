@@ -202,6 +202,26 @@ class ClaimForm(ServiceForm):
         super().show_refusal(error)
 
 
+class AttributionForm(ServiceForm):
+    # The claim's version when the form was loaded: attribution edits are claim edits.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Attribution
+        fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["expected_version"].initial = self.instance.claim.version
+
+    def show_refusal(self, error: services.DomainError) -> None:
+        if isinstance(error, services.Conflict):
+            self.data = self.data.copy()
+            self.data[self.add_prefix("expected_version")] = error.current.version
+        super().show_refusal(error)
+
+
 # ---------------------------------------------------------------------------
 # The admin base: writes through services, deletes one by one, links to the audit history
 
@@ -826,6 +846,7 @@ ATTRIBUTION_DETAIL = [
 @admin.register(Attribution)
 class AttributionAdmin(DomainAdmin):
     audit_object_type = "attribution"
+    form = AttributionForm
     list_display = [
         "claim",
         "source",
@@ -850,7 +871,14 @@ class AttributionAdmin(DomainAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["claim", *ATTRIBUTION_DETAIL]
-        return ["claim", *ATTRIBUTION_DETAIL, "created_at", "updated_at", "audit_history"]
+        return [
+            "claim",
+            *ATTRIBUTION_DETAIL,
+            "expected_version",
+            "created_at",
+            "updated_at",
+            "audit_history",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -868,6 +896,7 @@ class AttributionAdmin(DomainAdmin):
         return services.attribution_update(
             actor=request.user,
             attribution=attribution,
+            expected_version=form.cleaned_data.get("expected_version"),
             **_changed(form, services.ATTRIBUTION_FIELDS),
         )
 

@@ -369,6 +369,23 @@ def test_a_stale_claim_form_gets_the_conflict_and_overwrites_nothing(admin_clien
     assert response.context["adminform"].form["expected_version"].value() == claim.version
 
 
+def test_a_stale_attribution_form_gets_the_conflict_and_overwrites_nothing(admin_client, world):
+    attribution = Attribution.objects.filter(claim=world.claim).first()
+    url = admin_url(Attribution, "change", attribution.pk)
+    data = form_data(admin_client.get(url))
+    services.claim_update(actor=None, claim=world.claim, rationale="A change in between.")
+    events = AuditEvent.objects.count()
+    data["cue"] = "stale cue"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Someone else changed this claim" in response.text
+    attribution.refresh_from_db()
+    assert attribution.cue != "stale cue"
+    assert AuditEvent.objects.count() == events
+
+
 def test_an_article_with_claims_keeps_its_text(admin_client, world):
     url = admin_url(Article, "change", world.article.pk)
     data = form_data(admin_client.get(url))
