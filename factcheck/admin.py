@@ -208,7 +208,7 @@ class AttributionForm(ServiceForm):
 
     class Meta:
         model = Attribution
-        fields = "__all__"
+        fields = ["claim", *services.ATTRIBUTION_FIELDS]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
