@@ -223,6 +223,10 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
                 if claim.status == VerificationStatus.IN_PROGRESS:
                     unchanged.append(claim)
                     continue
+                if claim.status != VerificationStatus.UNVERIFIED:
+                    # A bulk action starts work; it never withdraws a proposed verdict.
+                    skipped.append(f"#{claim.pk}: it already has a verdict ({claim.status})")
+                    continue
                 services.claim_set_status(
                     actor=request.user,
                     claim=claim,
