@@ -305,26 +305,35 @@ def claim_rationale(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
-@require_POST
-def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
+def _claim_step(
+    request: HttpRequest, claim_id: int, service: Callable, *, form_name: str, permission: str
+) -> HttpResponse:
+    """Run a whole-claim step that takes only the version and an optional reason."""
     claim = _claim(claim_id)
-
-    def delete(data: dict) -> None:
-        services.claim_delete(
-            actor=request.user,
-            claim=claim,
-            expected_version=data["version"],
-            reason=data["reason"],
-        )
-
     return _act(
         request,
         claim,
         RemoveForm(request.POST),
-        delete,
+        lambda data: service(
+            actor=request.user,
+            claim=claim,
+            expected_version=data["version"],
+            reason=data["reason"],
+        ),
+        form_name=form_name,
+        permission=permission,
+        with_text=True,
+    )
+
+
+@require_POST
+def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_step(
+        request,
+        claim_id,
+        services.claim_delete,
         form_name="delete",
         permission="delete_claim",
-        with_text=True,
     )
 
 
@@ -346,39 +355,23 @@ def claim_undo(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @require_POST
 def claim_sign_off(request: HttpRequest, claim_id: int) -> HttpResponse:
-    claim = _claim(claim_id)
-    return _act(
+    return _claim_step(
         request,
-        claim,
-        RemoveForm(request.POST),
-        lambda data: services.verdict_sign_off(
-            actor=request.user,
-            claim=claim,
-            expected_version=data["version"],
-            reason=data["reason"],
-        ),
+        claim_id,
+        services.verdict_sign_off,
         form_name="sign_off",
         permission="sign_off_claim",
-        with_text=True,
     )
 
 
 @require_POST
 def claim_reopen(request: HttpRequest, claim_id: int) -> HttpResponse:
-    claim = _claim(claim_id)
-    return _act(
+    return _claim_step(
         request,
-        claim,
-        RemoveForm(request.POST),
-        lambda data: services.claim_reopen(
-            actor=request.user,
-            claim=claim,
-            expected_version=data["version"],
-            reason=data["reason"],
-        ),
+        claim_id,
+        services.claim_reopen,
         form_name="reopen",
         permission="reopen_claim",
-        with_text=True,
     )
 
 
