@@ -26,6 +26,9 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # production sees: WAL, IMMEDIATE transactions and the busy timeout, with
 # one connection per thread.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    # FACTCHECK_TEST_DB names another file, so that two suites can run side by side.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.get("FACTCHECK_TEST_DB") or str(BASE_DIR / ".test-db.sqlite3")  # noqa: F405
+    }
 else:
     DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 20  # noqa: F405
