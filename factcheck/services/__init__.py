@@ -1,0 +1,93 @@
+"""Every change to the workbench's data, each one atomic and audited.
+
+Views, admin, management commands and imports call these functions; nothing
+else writes the domain models. Each function checks its guard (permission,
+input, offsets, version), saves only what changed, and appends its audit event
+in the same transaction. A call that changes nothing writes nothing. The lock
+order every one of them follows is written down in `_base`.
+"""
+
+from factcheck.models import GroundRule
+from factcheck.services._base import (
+    Busy,
+    Conflict,
+    DomainError,
+    DuplicateArticle,
+    NotAllowed,
+    normalize_text,
+)
+from factcheck.services.articles import (
+    ARTICLE_FIELDS,
+    article_create,
+    article_delete,
+    article_update,
+)
+from factcheck.services.attributions import (
+    ATTRIBUTION_FIELDS,
+    attribution_add,
+    attribution_remove,
+    attribution_update,
+)
+from factcheck.services.claims import (
+    TRANSITIONS,
+    claim_create,
+    claim_delete,
+    claim_reopen,
+    claim_set_status,
+    claim_update,
+    verdict_sign_off,
+)
+from factcheck.services.evidence import evidence_add, evidence_remove, note_add, note_delete
+from factcheck.services.sources import (
+    SOURCE_FIELDS,
+    SOURCE_TYPE_FIELDS,
+    source_create,
+    source_delete,
+    source_merge,
+    source_type_create,
+    source_type_delete,
+    source_type_update,
+    source_update,
+)
+from factcheck.services.undo import UNDOABLE, claim_undo, undoable_event
+
+__all__ = [
+    "ARTICLE_FIELDS",
+    "ATTRIBUTION_FIELDS",
+    "SOURCE_FIELDS",
+    "SOURCE_TYPE_FIELDS",
+    "TRANSITIONS",
+    "UNDOABLE",
+    "Busy",
+    "Conflict",
+    "DomainError",
+    "DuplicateArticle",
+    "GroundRule",
+    "NotAllowed",
+    "article_create",
+    "article_delete",
+    "article_update",
+    "attribution_add",
+    "attribution_remove",
+    "attribution_update",
+    "claim_create",
+    "claim_delete",
+    "claim_reopen",
+    "claim_set_status",
+    "claim_undo",
+    "claim_update",
+    "evidence_add",
+    "evidence_remove",
+    "normalize_text",
+    "note_add",
+    "note_delete",
+    "source_create",
+    "source_delete",
+    "source_merge",
+    "source_type_create",
+    "source_type_delete",
+    "source_type_update",
+    "source_update",
+    "undoable_event",
+    "verdict_sign_off",
+]

@@ -1,0 +1,136 @@
+"""Undo: revert one's own last change to a claim, as a new audited change."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from factcheck.models import Attribution, AuditEvent, Claim, Note, Source
+from factcheck.services._base import (
+    DomainError,
+    _authorize,
+    _lock_claim,
+    service,
+)
+from factcheck.services.attributions import (
+    ATTRIBUTION_FIELDS,
+    attribution_add,
+    attribution_remove,
+    attribution_update,
+)
+from factcheck.services.claims import claim_delete, claim_set_status, claim_update
+from factcheck.services.evidence import evidence_add, evidence_remove, note_delete
+
+UNDOABLE = {
+    "claim.created",
+    "claim.changed",
+    "claim.status_changed",
+    "verdict.proposed",
+    "attribution.added",
+    "attribution.changed",
+    "attribution.removed",
+    "evidence.added",
+    "evidence.removed",
+    "note.added",
+}
+
+
+def undoable_event(*, actor, claim: Claim) -> AuditEvent | None:
+    """Return the actor's change that undo would revert: the claim's latest event, if theirs."""
+    latest = AuditEvent.objects.filter(claim_id=claim.pk).order_by("-id").first()
+    if latest is None or actor is None or latest.actor_id != actor.pk:
+        return None
+    if latest.action not in UNDOABLE:
+        return None
+    return latest
+
+
+def _old_values(event: AuditEvent, fields: Iterable[str]) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+
+    lookups = {"source": Source, "intermediary": Source, "assigned_to": get_user_model()}
+    values = {}
+    for name in fields:
+        if name not in event.changes:
+            continue
+        old = event.changes[name][0]
+        if name in lookups:
+            old = lookups[name].objects.filter(pk=old["id"]).first() if old else None
+            if event.changes[name][0] and old is None:
+                raise DomainError(f"The earlier {name.replace('_', ' ')} no longer exists.")
+        values[name] = old
+    return values
+
+
+@service
+def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> Claim | None:
+    """Revert the actor's own last change to a claim; the revert is audited like any change.
+
+    Returns the claim, or None when the undone change was the claim's creation.
+    """
+    _authorize(actor, "change_claim")
+    claim = _lock_claim(claim, expected_version)
+    event = undoable_event(actor=actor, claim=claim)
+    if event is None:
+        raise DomainError(
+            "There is nothing of yours to undo here: undo reverts your own last change, "
+            "and only while nobody has changed the claim since."
+        )
+    reason = f"Undo of event #{event.pk}"
+    version = claim.version
+    match event.action:
+        case "claim.created":
+            claim_delete(actor=actor, claim=claim, reason=reason)
+            return None
+        case "claim.changed":
+            claim_update(
+                actor=actor,
+                claim=claim,
+                expected_version=version,
+                reason=reason,
+                **_old_values(event, ("start", "end", "text", "rationale", "assigned_to")),
+            )
+        case "claim.status_changed" | "verdict.proposed":
+            claim_set_status(
+                actor=actor,
+                claim=claim,
+                status=event.changes["status"][0],
+                expected_version=version,
+                reason=reason,
+            )
+        case "attribution.added":
+            attribution = Attribution.objects.get(pk=event.object_id)
+            attribution_remove(
+                actor=actor, attribution=attribution, expected_version=version, reason=reason
+            )
+        case "attribution.changed":
+            attribution = Attribution.objects.get(pk=event.object_id)
+            attribution_update(
+                actor=actor,
+                attribution=attribution,
+                expected_version=version,
+                reason=reason,
+                **_old_values(event, ATTRIBUTION_FIELDS),
+            )
+        case "attribution.removed":
+            attribution_add(
+                actor=actor,
+                claim=claim,
+                expected_version=version,
+                reason=reason,
+                **_old_values(event, ATTRIBUTION_FIELDS),
+            )
+        case "evidence.added":
+            link = claim.evidence.get(url=event.changes["evidence"][1]["url"])
+            evidence_remove(actor=actor, link=link, expected_version=version, reason=reason)
+        case "evidence.removed":
+            old = event.changes["evidence"][0]
+            evidence_add(
+                actor=actor,
+                claim=claim,
+                url=old["url"],
+                title=old.get("title", ""),
+                expected_version=version,
+                reason=reason,
+            )
+        case "note.added":
+            note_delete(actor=actor, note=Note.objects.get(pk=event.object_id), reason=reason)
+    return Claim.objects.get(pk=claim.pk)
