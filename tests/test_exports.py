@@ -7,13 +7,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.signals import request_finished
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factcheck import exports, services
+from factcheck import audit, exports, services
 from factcheck.models import (
+    Article,
     Attribution,
     AuditEvent,
     Claim,
@@ -265,6 +266,56 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(trigger, revi
     assert row["claim_text"] == "The figure rose"
     assert row["start"] == str(claim.start)
     assert row["claim_id"] == str(claim.pk)
+
+
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_free_text_column_of_the_claims_csv_is_neutralised(db, trigger):
+    # User names may start with +, - or @ (Django's validator allows them), and
+    # the other cells are written past the services, as a hostile import might.
+    proposer = factories.make_user("Reviewer", username=f"{trigger}proposer")
+    signer = factories.make_user("Editor", username=f"{trigger}signer")
+    article = factories.make_article(text="Title\n\nThe figure rose. More text.")
+    claim = factories.make_claim(article=article, phrase="The figure rose")
+    source = factories.make_source("Harmless source", type_slug="anonymous_official")
+    relay = factories.make_source("Harmless relay", type_slug="news_agency")
+    services.attribution_add(actor=proposer, claim=claim, source=source, intermediary=relay)
+    sign_off(claim, proposer, signer)
+    payload = f'{trigger}HYPERLINK("https://evil.example","x")'
+    Article.objects.filter(pk=article.pk).update(title=payload, outlet=payload, url=payload)
+    Source.objects.filter(pk=source.pk).update(affiliation=payload)
+    Source.objects.filter(pk=relay.pk).update(name=payload)
+    Attribution.objects.filter(claim=claim).update(anonymity_reason=payload)
+
+    [row] = parse(claims_csv())
+
+    for name in ("article_title", "outlet", "article_url", "intermediary", "affiliation"):
+        assert row[name] == "'" + payload, name
+    assert row["anonymity_reason"] == "'" + payload
+    assert row["proposer"] == f"'{trigger}proposer"
+    assert row["signer"] == f"'{trigger}signer"
+    assert row["source_name"] == "Harmless source"
+
+
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])
+def test_the_free_text_columns_of_the_audit_csv_are_neutralised(db, trigger):
+    mallory = factories.make_user("Reviewer", username=f"{trigger}mallory")
+    payload = f'{trigger}HYPERLINK("https://evil.example","x")'
+    with transaction.atomic():
+        audit.record(
+            actor=mallory,
+            action="source.changed",
+            object_type="source",
+            object_id=7,
+            object_repr=payload,
+            reason=payload,
+        )
+
+    [row] = parse("".join(exports.csv_chunks(exports.audit_rows(AuditEvent.objects.all()))))
+
+    assert row["actor"] == f"'{trigger}mallory"
+    assert row["object"] == "'" + payload
+    assert row["reason"] == "'" + payload
+    assert (row["action"], row["object_id"]) == ("source.changed", "7")
 
 
 def test_a_leading_tab_in_claim_text_is_neutralised(db):
