@@ -1,6 +1,13 @@
 """The tamper-evident audit chain: writing events, the triggers that freeze them, verification.
 
-Each event stores `hash = sha256(prev_hash + canonical JSON of its content)`.
+Each event stores `hash = HMAC-SHA256(AUDIT_KEY, canonical JSON of its content
+and prev_hash)` and the id of the key (`key_id`). The key lives in the
+environment, not the database, so whoever can write the database but lacks the
+key cannot append a forged event or rehash an edited chain: `verify_audit`
+reports both. Events written before the chain was keyed carry an empty
+`key_id` and a plain SHA-256; they are accepted only as a prefix of the chain
+covered by a signed checkpoint (see `factcheck.checkpoints`).
+
 Writers serialise on the chain's tail (an advisory lock on PostgreSQL; SQLite's
 IMMEDIATE transactions already allow one writer at a time), and the unique
 `prev_hash` column makes a fork impossible even if that were bypassed.
@@ -8,12 +15,14 @@ IMMEDIATE transactions already allow one writer at a time), and the unique
 
 import datetime
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
@@ -24,7 +33,11 @@ GENESIS_HASH = "0" * 64
 # An arbitrary constant naming the chain's advisory lock on PostgreSQL.
 CHAIN_LOCK_KEY = 704_851_233
 
-TRIGGER_NAMES = ("factcheck_auditevent_no_update", "factcheck_auditevent_no_delete")
+TRIGGER_NAMES = (
+    "factcheck_auditevent_no_update",
+    "factcheck_auditevent_no_delete",
+    "factcheck_auditevent_no_replace",
+)
 REFUSAL = "audit events are append-only"
 
 SQLITE_TRIGGERS = [
@@ -33,6 +46,17 @@ SQLITE_TRIGGERS = [
         BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS factcheck_auditevent_no_delete
         BEFORE DELETE ON factcheck_auditevent
+        BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
+    # `INSERT OR REPLACE` deletes the row it collides with without firing the
+    # delete trigger (unless PRAGMA recursive_triggers is on, which a raw
+    # connection need not set), so an insert that would collide is refused here.
+    # https://sqlite.org/lang_conflict.html
+    f"""CREATE TRIGGER IF NOT EXISTS factcheck_auditevent_no_replace
+        BEFORE INSERT ON factcheck_auditevent
+        WHEN EXISTS (
+            SELECT 1 FROM factcheck_auditevent
+            WHERE id = NEW.id OR hash = NEW.hash OR prev_hash = NEW.prev_hash
+        )
         BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
 ]
 POSTGRES_TRIGGERS = [
@@ -64,6 +88,32 @@ def remove_triggers(conn=connection) -> None:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on_table}")
 
 
+# ---------------------------------------------------------------------------
+# The key
+
+LEGACY_KEY_ID = ""  # events hashed with plain SHA-256, before the chain was keyed
+
+
+def audit_key() -> bytes:
+    return settings.AUDIT_KEY.encode("utf-8")
+
+
+def key_id(key: bytes | None = None) -> str:
+    """Name a key without revealing it; events and checkpoints record which key made them.
+
+    Rotation is not implemented; when it is, verification will look the key up
+    by this id among the current and retired keys.
+    """
+    key = audit_key() if key is None else key
+    return hmac.new(key, b"factcheck audit key id", hashlib.sha256).hexdigest()[:16]
+
+
+def mac(message: str, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of a text under the audit key, in hex."""
+    key = audit_key() if key is None else key
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def to_jsonable(value: Any) -> Any:
     """Turn a field value into what the audit record stores (and hashes)."""
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
@@ -84,11 +134,22 @@ def canonical_content(event: AuditEvent) -> str:
         "reason": event.reason,
         "prev_hash": event.prev_hash,
     }
+    if event.key_id != LEGACY_KEY_ID:
+        # Legacy events keep the content they were hashed with.
+        content["key_id"] = event.key_id
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def compute_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(canonical_content(event).encode("utf-8")).hexdigest()
+    """The hash the event should carry: an HMAC under the audit key, or legacy plain SHA-256.
+
+    A keyed event whose key_id is not the current key's gets no valid hash here;
+    verification reports it as made with an unknown key.
+    """
+    content = canonical_content(event)
+    if event.key_id == LEGACY_KEY_ID:
+        return hashlib.sha256(content.encode("utf-8")).hexdigest()
+    return mac(content)
 
 
 def lock_chain() -> None:
@@ -132,6 +193,7 @@ def record(
         changes=to_jsonable(changes or {}),
         reason=reason,
         prev_hash=tail or GENESIS_HASH,
+        key_id=key_id(),
     )
     event.hash = compute_hash(event)
     event.save(force_insert=True)
@@ -144,23 +206,67 @@ class ChainBreak:
     problem: str
 
 
-def verify_chain(batch_size: int = 2000) -> Iterator[int | ChainBreak]:
-    """Walk the chain in order, yielding each verified event id, or the first break and stop."""
+@dataclass
+class Link:
+    """One event as the walk saw it: where it stands and whether it verified."""
+
+    id: int
+    position: int  # 1-based
+    hash: str
+    key_id: str
+    broken: ChainBreak | None = None
+
+
+def walk_chain(batch_size: int = 2000) -> Iterator[Link]:
+    """Walk the whole chain in order, checking each event's link and MAC.
+
+    Every event is yielded (checkpoints are compared against all of them);
+    `broken` is set on each one that fails. A legacy (unkeyed) event is accepted
+    here only before the first keyed one; whether a checkpoint covers it is
+    `factcheck.checkpoints`' concern.
+    """
     expected_prev = GENESIS_HASH
+    current_key_id = key_id()
+    keyed_seen = False
     # One SELECT reads a consistent snapshot on both databases. On SQLite an
     # atomic block would be an IMMEDIATE transaction, holding the write lock
     # (and every reviewer's save) for the whole walk, so only PostgreSQL gets one.
     snapshot = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
     with snapshot:
-        for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
+        events = AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size)
+        for position, event in enumerate(events, start=1):
+            link = Link(event.id, position, event.hash, event.key_id)
+            problem = None
             if event.prev_hash != expected_prev:
-                yield ChainBreak(
-                    event.id,
-                    "its link to the previous event is broken (an event was removed or inserted)",
+                problem = (
+                    "its link to the previous event is broken (an event was removed or inserted)"
                 )
-                return
-            if compute_hash(event) != event.hash:
-                yield ChainBreak(event.id, "its content does not match its hash (it was altered)")
-                return
+            elif event.key_id == LEGACY_KEY_ID and keyed_seen:
+                problem = (
+                    "it carries an unkeyed (plain SHA-256) hash after the chain was keyed "
+                    "(it was forged or rehashed without the key)"
+                )
+            elif event.key_id not in (LEGACY_KEY_ID, current_key_id):
+                problem = (
+                    f"it was made with an unknown key (id {event.key_id!r}, the current "
+                    f"AUDIT_KEY is {current_key_id!r})"
+                )
+            elif not hmac.compare_digest(compute_hash(event), event.hash):
+                problem = (
+                    "its content does not match its hash (it was altered, or forged without "
+                    "the key)"
+                )
+            if problem is not None:
+                link.broken = ChainBreak(event.id, problem)
+            keyed_seen = keyed_seen or event.key_id != LEGACY_KEY_ID
             expected_prev = event.hash
-            yield event.id
+            yield link
+
+
+def verify_chain(batch_size: int = 2000) -> Iterator[int | ChainBreak]:
+    """Walk the chain in order, yielding each verified event id, or the first break and stop."""
+    for link in walk_chain(batch_size):
+        if link.broken is not None:
+            yield link.broken
+            return
+        yield link.id

@@ -13,7 +13,9 @@ from django.db.models.functions import Lower
 
 def text_hash(text: str) -> str:
     """Return the SHA-256 of an article text, the key that de-duplicates imports."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate ("\ud800", from a JSON escape) hashes
+    # rather than raising; the import refuses such a text with a reason.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class VerificationStatus(models.TextChoices):
@@ -309,8 +311,8 @@ class AuditEvent(models.Model):
     """One entry of the append-only, hash-chained audit history.
 
     Database triggers refuse UPDATE and DELETE (see `factcheck.audit`); each
-    event's hash covers its content and the previous event's hash, so
-    `manage.py verify_audit` can prove the chain intact.
+    event's hash is an HMAC, keyed with AUDIT_KEY, of its content and the
+    previous event's hash, so `manage.py verify_audit` can prove the chain intact.
     """
 
     created_at = models.DateTimeField(db_index=True)
@@ -351,6 +353,13 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64, unique=True)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="Which AUDIT_KEY made the hash (an HMAC); empty for events hashed with plain "
+        "SHA-256 before the chain was keyed.",
+    )
 
     class Meta:
         ordering = ["-id"]

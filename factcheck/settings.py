@@ -33,6 +33,22 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set SECRET_KEY in the environment (or DEBUG=true for a demo).")
     SECRET_KEY = "django-insecure-local-demo-key-not-for-production-use-0123456789"
 
+# The secret that keys the audit chain's MACs and signs its checkpoints. It must
+# not live in the database: whoever holds the database credentials but not this
+# key cannot forge or rehash audit events unnoticed. `scripts/start` makes one
+# for the demo (.audit-key); see the README, "Audit history: how it is protected".
+AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+if not AUDIT_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set AUDIT_KEY in the environment: the secret that signs the audit history, "
+            "kept outside the database (generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`), or DEBUG=true for a demo."
+        )
+    AUDIT_KEY = "insecure-local-demo-audit-key-not-for-production-use-0123456789"
+elif len(AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_KEY is too short: use at least 32 random characters.")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -64,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Deadlocks and lock timeouts the services could not retry away: 503, not 500.
+    "factcheck.middleware.BusyMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -104,7 +122,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            # REPLACE then fires the audit table's delete trigger.
+            "PRAGMA recursive_triggers=ON;"
         ),
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
@@ -149,7 +169,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -196,6 +216,13 @@ LOGGING = {
 FACTCHECK_ORGANIZATION_NAME = os.environ.get("FACTCHECK_ORGANIZATION_NAME", "Factcheck desk")
 FACTCHECK_ORGANIZATION_URL = os.environ.get("FACTCHECK_ORGANIZATION_URL", "")
 FACTCHECK_IMPORT_MAX_BYTES = int(os.environ.get("FACTCHECK_IMPORT_MAX_BYTES", 2 * 1024 * 1024))
+# The most articles one JSON file may hold; a longer list is refused whole.
+FACTCHECK_IMPORT_MAX_ARTICLES = int(os.environ.get("FACTCHECK_IMPORT_MAX_ARTICLES", 500))
 # `manage.py flush` must drop the audit triggers to empty the audit table; it
 # is refused unless this is on (the test suite turns it on).
 FACTCHECK_ALLOW_AUDIT_FLUSH = env_bool("FACTCHECK_ALLOW_AUDIT_FLUSH", False)
+# Where `verify_audit` appends the signed checkpoints of the audit chain's head:
+# outside the database, so that cutting or emptying the table is noticed.
+FACTCHECK_AUDIT_CHECKPOINTS = Path(
+    os.environ.get("FACTCHECK_AUDIT_CHECKPOINTS") or BASE_DIR / "audit-checkpoints.jsonl"
+)

@@ -9,6 +9,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def audit_checkpoints(settings, tmp_path):
+    """Give each test its own audit checkpoint file: the suite flushes the audit table."""
+    settings.FACTCHECK_AUDIT_CHECKPOINTS = tmp_path / "audit-checkpoints.jsonl"
+    return settings.FACTCHECK_AUDIT_CHECKPOINTS
+
+
 @pytest.fixture
 def reviewer(db):
     return factories.make_user("Reviewer", username="rita")

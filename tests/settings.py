@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-suite-only-0123456789abcdefghij")
+# A fixed audit key, so that the suite never depends on (or writes with) a real one.
+os.environ["AUDIT_KEY"] = "test-audit-key-for-the-suite-only-0123456789abcdefghij"
 
 from factcheck.settings import *  # noqa: F403
 
