@@ -15,6 +15,7 @@ from factcheck.services._base import (
     DuplicateArticle,
     NotAllowed,
     normalize_text,
+    run_atomically,
 )
 from factcheck.services.articles import (
     ARTICLE_FIELDS,
@@ -81,6 +82,7 @@ __all__ = [
     "normalize_text",
     "note_add",
     "note_delete",
+    "run_atomically",
     "source_create",
     "source_delete",
     "source_merge",

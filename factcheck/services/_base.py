@@ -175,8 +175,9 @@ def _clip(text: str, limit: int = 60) -> str:
 def _is_retryable(error: DatabaseError) -> bool:
     """Tell whether the database aborted the transaction for a retry to fix."""
     cause = error.__cause__
-    # PostgreSQL: 40P01 deadlock_detected, 40001 serialization_failure.
-    if getattr(cause, "sqlstate", None) in {"40P01", "40001"}:
+    # PostgreSQL: 40P01 deadlock_detected, 40001 serialization_failure, 55P03
+    # lock_not_available (a lock_timeout ran out).
+    if getattr(cause, "sqlstate", None) in {"40P01", "40001", "55P03"}:
         return True
     # SQLite: the busy timeout ran out while another writer held the lock.
     return isinstance(error, OperationalError) and "database is locked" in str(error)
@@ -213,6 +214,11 @@ def service[**P, R](func: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")
 
     return run
+
+
+def run_atomically[**P, R](func: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run several services as one change: one transaction, the chain locked first, retried."""
+    return service(func)(*args, **kwargs)
 
 
 def _lock_article(article: Article) -> Article:

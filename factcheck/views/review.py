@@ -10,7 +10,6 @@ someone else saved the claim first.
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -196,8 +195,7 @@ def _act(
     try:
         # One transaction for the whole action: creating a source inline and
         # attributing to it succeed or fail together.
-        with transaction.atomic():
-            result = action(form.cleaned_data)
+        result = services.run_atomically(action, form.cleaned_data)
     except services.NotAllowed as refusal:
         return _panel_response(request, claim, article, status=403, panel_error=refusal.message)
     except services.Conflict as conflict:
