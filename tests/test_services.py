@@ -765,3 +765,56 @@ def test_source_merge_is_refused_for_signed_off_claims(reviewer, editor, seeded)
 
     assert Attribution.objects.get(claim=claim).source == duplicate
     assert last_id() == before
+
+
+# --- Guards that a regression could drop ----------------------------------
+
+
+def test_a_note_of_someone_else_is_deleted_only_with_the_permission(reviewer, editor, claim):
+    author = factories.make_user("Reviewer", username="author")
+    note = services.note_add(actor=author, claim=claim, body="Called the ministry.")
+    before = last_id()
+
+    with pytest.raises(services.NotAllowed):
+        services.note_delete(actor=reviewer, note=note)
+
+    assert Note.objects.filter(pk=note.pk).exists()
+    assert last_id() == before
+    services.note_delete(actor=editor, note=note)
+    assert not Note.objects.filter(pk=note.pk).exists()
+    assert only_new_event(before).actor == editor
+
+
+def test_an_article_with_a_signed_off_claim_cannot_be_deleted(reviewer, editor, claim):
+    services.claim_update(actor=reviewer, claim=claim, rationale="No such record exists.")
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_set_status(actor=reviewer, claim=claim, status="unverifiable")
+    services.verdict_sign_off(actor=editor, claim=claim)
+    before = last_id()
+
+    with pytest.raises(services.DomainError, match="signed-off claims"):
+        services.article_delete(actor=editor, article=claim.article)
+
+    assert Article.objects.filter(pk=claim.article_id).exists()
+    assert Claim.objects.get(pk=claim.pk).signed_off_by == editor
+    assert last_id() == before
+
+
+def test_source_merge_drops_an_attribution_the_claim_already_has(editor, seeded):
+    claim, official, _ = seeded
+    duplicate = factories.make_source("Top Hamas official", type_slug="anonymous_official")
+    kept = services.attribution_add(actor=editor, claim=claim, source=official, cue="told")
+    dropped = services.attribution_add(actor=editor, claim=claim, source=duplicate, cue="said")
+
+    services.source_merge(actor=editor, source=duplicate, into=official)
+
+    assert list(Attribution.objects.filter(claim=claim).values_list("pk", "cue")) == [
+        (kept.pk, "told")
+    ]
+    removed = AuditEvent.objects.get(action="attribution.removed")
+    assert (removed.object_id, removed.claim_id) == (str(dropped.pk), claim.pk)
+    assert "already attributed" in removed.reason
+    merged = AuditEvent.objects.get(action="source.merged")
+    assert merged.changes["duplicate_attributions_removed"] == [None, [dropped.pk]]
+    assert merged.changes["attributions_moved"] == [None, []]
+    assert not Source.objects.filter(pk=duplicate.pk).exists()
