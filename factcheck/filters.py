@@ -6,6 +6,7 @@ same claims in both. Filters on attributions are subqueries (`EXISTS`, or
 appears once and no `DISTINCT` is needed over a million rows.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 
+from factcheck.forms import MAX_ID
 from factcheck.models import Attribution, AuditEvent, Claim, SourceType, VerificationStatus
 
 UNATTRIBUTED = "unattributed"
@@ -44,6 +46,11 @@ class IdFilter(django_filters.NumberFilter):
 
     field_class = forms.IntegerField
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
 
 def _attributions() -> QuerySet[Attribution]:
     return Attribution.objects.filter(claim=OuterRef("pk"))
@@ -55,33 +62,45 @@ class ClaimFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Claim text contains")
     # A column of the claim itself: no join, so none of the filter's default DISTINCT.
     status = django_filters.MultipleChoiceFilter(
-        choices=VerificationStatus.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+        choices=VerificationStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
+        label="Status",
     )
     source_type = django_filters.ModelChoiceFilter(
         queryset=SourceType.objects.all(),
         to_field_name="slug",
         method="filter_source_type",
+        label="Source type",
         help_text="“Unattributed” also matches claims with no attribution at all.",
     )
-    source = IdFilter(method="filter_source", label="Source id")
+    source = IdFilter(method="filter_source", label="Source")
     anonymity = django_filters.ChoiceFilter(
         choices=ANONYMITY_CHOICES, method="filter_anonymity", label="Named or anonymous"
     )
-    article = IdFilter(field_name="article_id", label="Article id")
-    outlet = django_filters.CharFilter(field_name="article__outlet")
+    article = IdFilter(field_name="article_id", label="Article")
+    outlet = django_filters.CharFilter(field_name="article__outlet", label="Outlet")
     proposer = django_filters.ModelChoiceFilter(
-        field_name="proposed_by", queryset=get_user_model().objects.all()
+        field_name="proposed_by", queryset=get_user_model().objects.all(), label="Proposed by"
     )
     assignee = django_filters.ModelChoiceFilter(
-        field_name="assigned_to", queryset=get_user_model().objects.all(), null_label="Nobody"
+        field_name="assigned_to",
+        queryset=get_user_model().objects.all(),
+        null_label="Nobody",
+        label="Assigned to",
     )
     updated = django_filters.DateFromToRangeFilter(field_name="updated_at", label="Last change")
     awaiting_sign_off = django_filters.BooleanFilter(
-        method="filter_awaiting_sign_off", widget=forms.CheckboxInput
+        method="filter_awaiting_sign_off", widget=forms.CheckboxInput, label="Awaiting sign-off"
     )
     sort = django_filters.ChoiceFilter(
-        choices=[(key, label) for key, (label, _) in CLAIM_SORTS.items()], method="sort_by"
+        choices=[(key, label) for key, (label, _) in CLAIM_SORTS.items()],
+        method="sort_by",
+        label="Sort by",
     )
+
+    # What the queue's form calls each half of a date range.
+    range_labels = {"updated": ("Changed from", "Changed until")}
 
     class Meta:
         model = Claim
@@ -141,15 +160,56 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.all(), label="Person"
     )
-    article = IdFilter(field_name="article_id", label="Article id")
-    claim = IdFilter(field_name="claim_id", label="Claim id")
-    action = django_filters.ChoiceFilter(choices=_actions)
+    article = IdFilter(field_name="article_id", label="Article")
+    claim = IdFilter(field_name="claim_id", label="Claim")
+    action = django_filters.ChoiceFilter(choices=_actions, label="Action")
     object_type = django_filters.ChoiceFilter(choices=_object_types, label="Object")
     created = django_filters.DateFromToRangeFilter(field_name="created_at", label="Date")
+
+    # What the activity feed's form calls each half of the date range.
+    range_labels = {"created": ("From", "Until")}
 
     class Meta:
         model = AuditEvent
         fields: list[str] = []
+
+
+def errors_of(
+    filterset: Any, *, ignore: Iterable[str] = (), with_parameters: bool = False
+) -> list[tuple[str, str]]:
+    """The filter form's errors as (field as the page labels it, message) pairs.
+
+    `with_parameters` adds the query parameter after the label ("From
+    (created_after)"), for a download address typed or scripted by hand.
+    """
+    form = filterset.form
+    labels = getattr(filterset, "range_labels", {})
+    errors = []
+    for name, problems in form.errors.items():
+        if name in ignore:
+            continue
+        field = form.fields.get(name)
+        message = " ".join(problems)
+        halves = _bad_halves(form, name, field, labels.get(name))
+        if not halves:
+            label = field.label if field is not None and field.label else name
+            halves = [(label, name)]
+        for label, parameter in halves:
+            errors.append((f"{label} ({parameter})" if with_parameters else label, message))
+    return errors
+
+
+def _bad_halves(form: forms.Form, name: str, field: Any, labels: Any) -> list[tuple[str, str]]:
+    """Name the half of a from–until range that cannot be read ("Changed from")."""
+    if not labels or not isinstance(field, forms.MultiValueField):
+        return []
+    bad = []
+    for suffix, part, label in zip(field.widget.suffixes, field.fields, labels, strict=True):
+        try:
+            part.clean(form.data.get(f"{name}_{suffix}"))
+        except forms.ValidationError:
+            bad.append((label, f"{name}_{suffix}"))
+    return bad
 
 
 def shareable(query: QueryDict) -> QueryDict:
@@ -196,14 +256,18 @@ class Page:
         return (self.number - 1) * self.size + len(self.items)
 
 
+def page_number(value: Any) -> int:
+    """Read a `?page=`: anything but a whole number from 1 to MAX_PAGE is page 1."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= MAX_PAGE else 1
+
+
 def page_of(queryset: QuerySet, number: Any, size: int) -> Page:
     """Fetch page `number` (1-based) by reading one row past it instead of a COUNT(*)."""
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
-        number = 1
-    if not 1 <= number <= MAX_PAGE:
-        number = 1
+    number = page_number(number)
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
     return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)

@@ -1,8 +1,37 @@
 """Forms of the review screens: they parse and type the input; the services judge it."""
 
+from typing import Any
+
 from django import forms
 
 from factcheck.models import GroundRule, QuoteMode, Source, SourceType, VerificationStatus
+
+# The largest id a BigAutoField holds, and the largest offset or version a
+# PositiveIntegerField holds on every database. Larger numbers are refused by
+# the form, before the database sees them: SQLite raises OverflowError on a
+# 20-digit id, PostgreSQL "integer out of range".
+MAX_ID = 2**63 - 1
+MAX_OFFSET = 2**31 - 1
+
+
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Several objects by id, each id a whole number within the id range."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            text = str(pk).strip()
+            if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+def offset_field(*, min_value: int = 0, **kwargs: Any) -> forms.IntegerField:
+    """A position in an article's text, in code points."""
+    return forms.IntegerField(min_value=min_value, max_value=MAX_OFFSET, **kwargs)
 
 
 class PasteArticleForm(forms.Form):
@@ -24,12 +53,12 @@ class PasteArticleForm(forms.Form):
 class VersionedForm(forms.Form):
     """A form that names the claim version it was loaded at, for optimistic locking."""
 
-    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, max_value=MAX_OFFSET, widget=forms.HiddenInput)
 
 
 class ClaimCreateForm(forms.Form):
-    start = forms.IntegerField(min_value=0)
-    end = forms.IntegerField(min_value=1)
+    start = offset_field()
+    end = offset_field(min_value=1)
     text = forms.CharField(strip=False, max_length=100_000)
 
 
@@ -54,8 +83,8 @@ class AttributionForm(VersionedForm):
     new_source_affiliation = forms.CharField(required=False, max_length=255)
     new_source_anonymous = forms.BooleanField(required=False)
     mention_text = forms.CharField(required=False, max_length=1000, strip=False)
-    mention_start = forms.IntegerField(required=False, min_value=0)
-    mention_end = forms.IntegerField(required=False, min_value=1)
+    mention_start = offset_field(required=False)
+    mention_end = offset_field(required=False, min_value=1)
     cue = forms.CharField(required=False, max_length=200)
     quote_mode = forms.ChoiceField(choices=QuoteMode.choices, initial=QuoteMode.PARAPHRASE)
     intermediary = forms.ModelChoiceField(queryset=Source.objects.all(), required=False)
@@ -106,3 +135,47 @@ class NoteForm(forms.Form):
 
 class RemoveForm(VersionedForm):
     reason = forms.CharField(required=False, max_length=2000)
+
+
+PROGRESS_FILTERS = {
+    "": "Any progress",
+    "no_claims": "No claims yet",
+    "open": "Claims to review",
+    "done": "Every claim has a verdict",
+}
+
+
+class ArticleListForm(forms.Form):
+    """The articles list's search and filters, read from the query string."""
+
+    q = forms.CharField(label="Search", required=False, max_length=500)
+    outlet = forms.CharField(label="Outlet", required=False, max_length=200)
+    progress = forms.ChoiceField(
+        label="Progress", required=False, choices=list(PROGRESS_FILTERS.items())
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # `from` is a Python keyword, so these two cannot be declared above.
+        self.fields["from"] = forms.DateField(label="Published from", required=False)
+        self.fields["to"] = forms.DateField(label="Published to", required=False)
+
+
+class SourceSearchForm(forms.Form):
+    """What the source picker types: the words, and which picker asks."""
+
+    q = forms.CharField(label="Search", required=False, max_length=255)
+    q_intermediary = forms.CharField(label="Search", required=False, max_length=255)
+    field = forms.ChoiceField(
+        label="Picker",
+        required=False,
+        choices=[("source", "Source"), ("intermediary", "Relayed by")],
+    )
+
+
+def labelled_errors(form: forms.Form) -> list[tuple[str, str]]:
+    """A form's errors as (field as the page labels it, message) pairs."""
+    return [
+        (form.fields[name].label or name if name in form.fields else "", " ".join(problems))
+        for name, problems in form.errors.items()
+    ]

@@ -16,6 +16,7 @@ from typing import Any
 
 import trafilatura
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -202,7 +203,12 @@ def parse_upload(name: str, data: bytes, *, max_bytes: int) -> list[ParsedArticl
     """Parse an uploaded file by its extension into the articles it holds."""
     parser = _parser_for(name)
     _check_size(len(data), max_bytes)
-    return parser(decode_text(data))
+    articles = parser(decode_text(data))
+    for article in articles:
+        where = "" if article.position is None else f"item {article.position}: "
+        for field_name in ("title", "text", "outlet", "url", "language"):
+            _check_storable(getattr(article, field_name), name=field_name, where=where)
+    return articles
 
 
 def _parser_for(name: str) -> Callable[[str], list[ParsedArticle]]:
@@ -267,17 +273,33 @@ def parse_html(html: str) -> list[ParsedArticle]:
     ]
 
 
-def parse_json(text: str) -> list[ParsedArticle]:
-    """Read a JSON object, or a list of them, with `text` and optional metadata."""
+def load_json(text: str) -> Any:
+    """Parse JSON text, refusing with a reason what Python's parser raises on."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise ImportRejected(
             f"invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from error
+    except RecursionError as error:
+        raise ImportRejected("invalid JSON: lists or objects nested too deeply") from error
+    except ValueError as error:
+        # Python reads integers of at most 4,300 digits (sys.get_int_max_str_digits).
+        raise ImportRejected("invalid JSON: it holds a number too long to read") from error
+
+
+def parse_json(text: str) -> list[ParsedArticle]:
+    """Read a JSON object, or a list of them, with `text` and optional metadata."""
+    data = load_json(text)
     if isinstance(data, list):
         if not data:
             raise ImportRejected("the JSON list holds no articles")
+        most = settings.FACTCHECK_IMPORT_MAX_ARTICLES
+        if len(data) > most:
+            raise ImportRejected(
+                f"{len(data):,} articles, over the limit of {most:,} in one file; "
+                "split the list into several files"
+            )
         return [_article_from_json(item, position=i) for i, item in enumerate(data)]
     return [_article_from_json(data, position=None)]
 
@@ -296,6 +318,9 @@ def _article_from_json(item: Any, *, position: int | None) -> ParsedArticle:
             raise ImportRejected(f"{where}“{name}” must be a string")
         strings[name] = value or ""
     published_on = item.get("published_on", item.get("date"))
+    for name, value in [("text", text), *strings.items(), ("date", published_on)]:
+        if isinstance(value, str):
+            _check_storable(value, name=name, where=where)
     try:
         published_on = _iso_date(published_on) if published_on else None
     except ImportRejected as error:
@@ -309,6 +334,21 @@ def _article_from_json(item: Any, *, position: int | None) -> ParsedArticle:
         language=strings["language"] or "en",
         position=position,
     )
+
+
+def _check_storable(value: str, *, name: str, where: str) -> None:
+    """Refuse what no database stores as text: NUL, and lone UTF-16 surrogates (\\ud800)."""
+    if "\x00" in value:
+        raise ImportRejected(
+            f"{where}“{name}” holds a NUL character (\\u0000), which cannot be stored"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ImportRejected(
+            f"{where}“{name}” holds a lone surrogate (\\u{ord(value[error.start]):04x}), "
+            "which is not text"
+        ) from error
 
 
 def _first_line(text: str) -> str:
@@ -372,12 +412,7 @@ def import_parsed(parsed: ParsedArticle, *, actor) -> ImportOutcome:
 def parse_annotations(data: bytes, *, max_bytes: int) -> list[Any]:
     """Read an annotation file and return its raw `claims` entries."""
     _check_size(len(data), max_bytes)
-    try:
-        content = json.loads(decode_text(data))
-    except json.JSONDecodeError as error:
-        raise ImportRejected(
-            f"invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-        ) from error
+    content = load_json(decode_text(data))
     claims = content.get("claims") if isinstance(content, dict) else None
     if not isinstance(claims, list):
         raise ImportRejected("expected a JSON object with a “claims” list")

@@ -10,7 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from factcheck.filters import AuditEventFilter, page_of, shareable
+from factcheck.filters import AuditEventFilter, errors_of, page_of, shareable
 from factcheck.history import changes_of, summary_of
 from factcheck.models import Article, AuditEvent, Claim, Source, SourceType
 
@@ -20,8 +20,13 @@ PAGE_SIZE = 50
 CLAIM_PARTS = {"claim", "attribution", "evidence", "note"}
 
 
+def _is_id(value: Any) -> bool:
+    # ASCII only: "²".isdigit() is true, yet int("²") fails.
+    return str(value).isascii() and str(value).isdigit()
+
+
 def _ids(values: set[Any]) -> set[int]:
-    return {int(value) for value in values if str(value).isdigit()}
+    return {int(value) for value in values if _is_id(value)}
 
 
 def _entries(events: list[AuditEvent], user) -> list[dict[str, Any]]:
@@ -47,7 +52,7 @@ def _entries(events: list[AuditEvent], user) -> list[dict[str, Any]]:
     entries = []
     for event in events:
         url = None
-        object_id = int(event.object_id) if event.object_id.isdigit() else None
+        object_id = int(event.object_id) if _is_id(event.object_id) else None
         if event.object_type in CLAIM_PARTS and event.claim_id in claims:
             url = reverse("claim_detail", args=[event.claim_id])
         elif event.object_type == "article" and event.article_id in articles:
@@ -74,10 +79,10 @@ def _entries(events: list[AuditEvent], user) -> list[dict[str, Any]]:
 def activity(request: HttpRequest) -> HttpResponse:
     """Show who changed what, when and why, across the whole workbench."""
     event_filter = AuditEventFilter(request.GET, queryset=AuditEvent.objects.order_by("-id"))
-    errors = [
-        (event_filter.form.fields[name].label or name, " ".join(problems))
-        for name, problems in event_filter.errors.items()
-    ]
+    errors = errors_of(event_filter)
+    # htmx swaps 422 but not 400 (see the htmx-config in base.html).
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    status = (422 if partial else 400) if errors else 200
     events = AuditEvent.objects.none() if errors else event_filter.qs
     page = page_of(events, request.GET.get("page"), PAGE_SIZE)
     context: dict[str, Any] = {
@@ -87,25 +92,25 @@ def activity(request: HttpRequest) -> HttpResponse:
         "entries": _entries(page.items, request.user),
         "query": shareable(request.GET),
     }
-    if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "factcheck/activity.html#results", context)
+    if partial:
+        response = render(request, "factcheck/activity.html#results", context, status=status)
         # The address bar gets the filters without the form's empty fields.
         query = context["query"].copy()
         if page.number > 1:
             query["page"] = str(page.number)
         push_url(response, reverse("activity") + (f"?{query.urlencode()}" if query else ""))
     else:
-        article_id = request.GET.get("article", "")
+        article_id = event_filter.form.cleaned_data.get("article")
         context.update(
             users=get_user_model().objects.order_by("username").only("username"),
             actions=list(event_filter.form.fields["action"].choices),
             object_types=list(event_filter.form.fields["object_type"].choices),
             chosen_article=(
                 Article.objects.only("title").filter(pk=article_id).first()
-                if article_id.isdigit()
+                if article_id is not None
                 else None
             ),
         )
-        response = render(request, "factcheck/activity.html", context)
+        response = render(request, "factcheck/activity.html", context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response

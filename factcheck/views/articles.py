@@ -1,7 +1,5 @@
 """The articles screen: the list with search, filters and progress, and the import."""
 
-import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -13,15 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from factcheck import importing, services
-from factcheck.forms import PasteArticleForm
+from factcheck.forms import PROGRESS_FILTERS, ArticleListForm, PasteArticleForm, labelled_errors
 from factcheck.models import Article, VerificationStatus
 
-PROGRESS_FILTERS = {
-    "": "Any progress",
-    "no_claims": "No claims yet",
-    "open": "Claims to review",
-    "done": "Every claim has a verdict",
-}
 MAX_FILES = 50
 
 
@@ -55,22 +47,19 @@ def _progress_bar(article: Article) -> list[dict]:
     return pieces
 
 
-def _parse_date(value: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 @require_GET
 def article_list(request: HttpRequest) -> HttpResponse:
     """List articles, newest first, with search, filters and review progress."""
-    query = request.GET.get("q", "").strip()
-    outlet = request.GET.get("outlet", "").strip()
-    progress = request.GET.get("progress", "")
-    date_from = _parse_date(request.GET.get("from", ""))
-    date_to = _parse_date(request.GET.get("to", ""))
-    articles = Article.objects.all()
+    form = ArticleListForm(request.GET)
+    # An unreadable filter lists nothing rather than more than was asked for.
+    errors = [] if form.is_valid() else labelled_errors(form)
+    chosen = form.cleaned_data
+    query = chosen.get("q", "").strip()
+    outlet = chosen.get("outlet", "").strip()
+    progress = chosen.get("progress", "")
+    date_from = chosen.get("from")
+    date_to = chosen.get("to")
+    articles = Article.objects.none() if errors else Article.objects.all()
     if query:
         articles = articles.filter(
             Q(title__icontains=query) | Q(outlet__icontains=query) | Q(text__icontains=query)
@@ -111,10 +100,14 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "date_to": request.GET.get("to", ""),
         "filter_query": filters.urlencode(),
         "statuses": VerificationStatus.choices,
+        "filter_errors": errors,
     }
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "factcheck/articles.html#results", context)
-    return render(request, "factcheck/articles.html", context)
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    # htmx swaps 422 but not 400 (see the htmx-config in base.html).
+    status = (422 if partial else 400) if errors else 200
+    if partial:
+        return render(request, "factcheck/articles.html#results", context, status=status)
+    return render(request, "factcheck/articles.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

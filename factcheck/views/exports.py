@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from factcheck import audit, exports
-from factcheck.filters import AuditEventFilter, ClaimFilter
+from factcheck.filters import AuditEventFilter, ClaimFilter, errors_of
 from factcheck.models import AuditEvent, Claim
 
 JSON_LD = "application/ld+json"
@@ -40,8 +40,9 @@ def _filename(stem: str, extension: str) -> str:
     return f"{stem}-{timezone.localtime():%Y%m%d-%H%M%S}.{extension}"
 
 
-def _refusal(errors: dict[str, str]) -> HttpResponse:
-    lines = "".join(f"{name}: {message}\n" for name, message in errors.items())
+def _refusal(errors: list[tuple[str, str]]) -> HttpResponse:
+    """Refuse unreadable filters before anything is read or audited, naming each as labelled."""
+    lines = "".join(f"{label}: {message}\n" for label, message in errors)
     return HttpResponseBadRequest(
         "Nothing was exported; fix the filters first:\n" + lines,
         content_type="text/plain; charset=utf-8",
@@ -99,7 +100,8 @@ def audit_csv_response(
 def export_claims(request: HttpRequest) -> HttpResponse:
     """Download the claims the queue lists for this query string, one row per attribution."""
     claim_filter = ClaimFilter(request.GET, queryset=Claim.objects.all())
-    errors = exports.filter_errors(claim_filter)
+    # A bad sort falls back to the default order, as on the queue.
+    errors = errors_of(claim_filter, ignore=("sort",), with_parameters=True)
     if errors:
         return _refusal(errors)
     return claims_csv_response(
@@ -115,7 +117,7 @@ def export_claims(request: HttpRequest) -> HttpResponse:
 def export_audit(request: HttpRequest) -> HttpResponse:
     """Download the audit events the activity feed lists for this query string, oldest first."""
     event_filter = AuditEventFilter(request.GET, queryset=AuditEvent.objects.all())
-    errors = exports.filter_errors(event_filter, ignore=())
+    errors = errors_of(event_filter, with_parameters=True)
     if errors:
         return _refusal(errors)
     return audit_csv_response(
@@ -165,7 +167,7 @@ def claim_review_jsonld(request: HttpRequest, claim_id: int) -> HttpResponse:
 def claim_reviews_jsonld(request: HttpRequest) -> HttpResponse:
     """Download every signed-off verdict the queue's filters select, as a JSON-LD array."""
     claim_filter = ClaimFilter(request.GET, queryset=Claim.objects.all())
-    errors = exports.filter_errors(claim_filter)
+    errors = errors_of(claim_filter, ignore=("sort",), with_parameters=True)
     if errors:
         return _refusal(errors)
     reviews = exports.Audited(

@@ -27,9 +27,12 @@ from factcheck.filters import (
     CLAIM_SORTS,
     DEFAULT_CLAIM_SORT,
     ClaimFilter,
+    errors_of,
+    page_number,
     page_of,
     shareable,
 )
+from factcheck.forms import ModelIdsField
 from factcheck.models import Article, Attribution, Claim, Source, SourceType, VerificationStatus
 
 PAGE_SIZE = 50
@@ -72,15 +75,15 @@ def _is_partial(request: HttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _results_context(request: HttpRequest) -> dict[str, Any]:
-    claim_filter = ClaimFilter(request.GET, queryset=queue_claims())
+def _filter_errors(claim_filter: ClaimFilter) -> list[tuple[str, str]]:
     # A bad sort is ignored (the default order applies); any other bad filter
     # lists nothing rather than silently listing more than was asked for.
-    errors = [
-        (claim_filter.form.fields[name].label or name, " ".join(problems))
-        for name, problems in claim_filter.errors.items()
-        if name != "sort"
-    ]
+    return errors_of(claim_filter, ignore=("sort",))
+
+
+def _results_context(request: HttpRequest) -> dict[str, Any]:
+    claim_filter = ClaimFilter(request.GET, queryset=queue_claims())
+    errors = _filter_errors(claim_filter)
     claims = Claim.objects.none() if errors else claim_filter.qs
     can_change = request.user.has_perm("factcheck.change_claim")
     return {
@@ -93,13 +96,14 @@ def _results_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _form_context(request: HttpRequest) -> dict[str, Any]:
+def _form_context(request: HttpRequest, claim_filter: ClaimFilter) -> dict[str, Any]:
     """What only the full page needs: the choices of the filter form."""
+    chosen = claim_filter.form.cleaned_data
     article = source = None
-    if request.GET.get("article", "").isdigit():
-        article = Article.objects.only("title").filter(pk=request.GET["article"]).first()
-    if request.GET.get("source", "").isdigit():
-        source = Source.objects.only("name").filter(pk=request.GET["source"]).first()
+    if chosen.get("article") is not None:
+        article = Article.objects.only("title").filter(pk=chosen["article"]).first()
+    if chosen.get("source") is not None:
+        source = Source.objects.only("name").filter(pk=chosen["source"]).first()
     return {
         "statuses": VerificationStatus.choices,
         "selected_statuses": request.GET.getlist("status"),
@@ -136,13 +140,16 @@ def _queue_response(
 ) -> HttpResponse:
     context = _results_context(request)
     context["selected"] = selected
+    if context["filter_errors"] and status == 200:
+        # htmx swaps 422 but not 400 (see the htmx-config in base.html).
+        status = 422 if _is_partial(request) else 400
     if _is_partial(request):
         response = render(request, "factcheck/queue.html#results", context, status=status)
         if request.method == "GET":
             # The address bar gets the filters without the form's empty fields.
             push_url(response, _address(context["query"], context["page"].number))
     else:
-        context.update(_form_context(request))
+        context.update(_form_context(request, context["filter"]))
         response = render(request, "factcheck/queue.html", context, status=status)
     # The same URL answers with a fragment or a page; keep caches from mixing them.
     patch_vary_headers(response, ("HX-Request",))
@@ -163,7 +170,7 @@ class BulkForm(forms.Form):
             "invalid_choice": "“%(value)s” is not a bulk action.",
         },
     )
-    claims = forms.ModelMultipleChoiceField(
+    claims = ModelIdsField(
         queryset=Claim.objects.only("id", "status", "assigned_to", "article"),
         error_messages={
             "required": "Select at least one claim.",
@@ -202,6 +209,10 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("factcheck.change_claim"):
         messages.error(request, "You do not have permission to change claims.")
         return _queue_response(request, status=403)
+    if _filter_errors(ClaimFilter(request.GET, queryset=Claim.objects.none())):
+        # Checked before any change: the answer lists the queue for these filters.
+        messages.error(request, "Nothing was changed: the queue's filters could not be read.")
+        return _queue_response(request, selected=request.POST.getlist("claims"))
     form = BulkForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -257,5 +268,4 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
 
     if _is_partial(request):
         return _queue_response(request)
-    page = request.GET.get("page", "")
-    return redirect(_address(shareable(request.GET), int(page) if page.isdigit() else 1))
+    return redirect(_address(shareable(request.GET), page_number(request.GET.get("page"))))

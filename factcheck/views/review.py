@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,7 +26,9 @@ from factcheck.forms import (
     NoteForm,
     RationaleForm,
     RemoveForm,
+    SourceSearchForm,
     StatusForm,
+    labelled_errors,
 )
 from factcheck.highlight import paragraphs
 from factcheck.history import changes_of, summary_of
@@ -525,10 +527,12 @@ def note_add(request: HttpRequest, claim_id: int) -> HttpResponse:
 @require_GET
 def source_search(request: HttpRequest) -> HttpResponse:
     """Suggest registry sources for the picker, by name or alias."""
-    query = (request.GET.get("q") or request.GET.get("q_intermediary") or "").strip()
-    field = request.GET.get("field", "source")
-    if field not in {"source", "intermediary"}:
-        field = "source"
+    form = SourceSearchForm(request.GET)
+    if not form.is_valid():
+        lines = "".join(f"{label}: {message}\n" for label, message in labelled_errors(form))
+        return HttpResponseBadRequest(lines, content_type="text/plain; charset=utf-8")
+    query = (form.cleaned_data["q"] or form.cleaned_data["q_intermediary"]).strip()
+    field = form.cleaned_data["field"] or "source"
     sources = Source.objects.select_related("source_type")
     if query:
         sources = sources.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
