@@ -1,12 +1,22 @@
+import hashlib
+import hmac
 import io
 import itertools
+import json
+import os
+import sqlite3
+import subprocess
+import sys
 
+import psycopg
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
-from factcheck import audit, services
+from factcheck import audit, checkpoints, services, tasks
 from factcheck.models import AuditEvent
 from tests import factories
 
@@ -151,3 +161,408 @@ def test_triggers_are_back_after_the_tampering_helpers(history):
 
     with pytest.raises(DatabaseError):
         raw("DELETE FROM factcheck_auditevent")
+
+
+# ---------------------------------------------------------------------------
+# The keyed chain: a forger without AUDIT_KEY is caught
+
+
+def run_verify_failing(*args: str) -> str:
+    with pytest.raises(CommandError) as failure:
+        call_command("verify_audit", *args, stdout=io.StringIO())
+    return str(failure.value)
+
+
+def plain_sha256(event: AuditEvent) -> str:
+    """What a forger computes from the public algorithm, without the key."""
+    return hashlib.sha256(audit.canonical_content(event).encode("utf-8")).hexdigest()
+
+
+def forge_sign_off(after: AuditEvent, *, key_id: str) -> AuditEvent:
+    forged = AuditEvent(
+        created_at=after.created_at,
+        actor_name="ed",
+        action="verdict.signed_off",
+        object_type="claim",
+        object_id=str(after.claim_id),
+        object_repr="forged",
+        article_id=after.article_id,
+        claim_id=after.claim_id,
+        changes={"signed_off_at": [None, "2026-01-01T00:00:00+00:00"]},
+        prev_hash=after.hash,
+        key_id=key_id,
+    )
+    forged.hash = plain_sha256(forged)
+    forged.save(force_insert=True)
+    return forged
+
+
+def test_events_carry_a_keyed_hash_and_the_key_id(history):
+    event = history[-1]
+
+    assert event.key_id == audit.key_id()
+    assert event.hash != plain_sha256(event)
+    assert (
+        event.hash
+        == hmac.new(
+            settings.AUDIT_KEY.encode(), audit.canonical_content(event).encode(), hashlib.sha256
+        ).hexdigest()
+    )
+
+
+@pytest.mark.parametrize(
+    ("key_id", "problem"),
+    [
+        ("copied", "forged without the key"),
+        ("", "unkeyed (plain SHA-256) hash after the chain was keyed"),
+    ],
+)
+def test_a_forged_sign_off_with_a_correct_plain_sha256_fails(history, key_id, problem):
+    key_id = history[-1].key_id if key_id == "copied" else key_id
+    forged = forge_sign_off(history[-1], key_id=key_id)
+
+    message = run_verify_failing()
+
+    assert f"Audit event #{forged.id} does not verify" in message
+    assert problem in message
+
+
+def rehash_from(events: list[AuditEvent], start: int, hasher, *, key_id: str | None = None):
+    """Rewrite the chain from events[start] on, as a forger with database access would."""
+    prev = events[start - 1].hash if start else audit.GENESIS_HASH
+    audit.remove_triggers()
+    try:
+        for event in events[start:]:
+            event.prev_hash = prev
+            if key_id is not None:
+                event.key_id = key_id
+            event.hash = hasher(event)
+            raw(
+                "UPDATE factcheck_auditevent SET reason = %s, prev_hash = %s, hash = %s, "
+                "key_id = %s WHERE id = %s",
+                [event.reason, event.prev_hash, event.hash, event.key_id, event.id],
+            )
+            prev = event.hash
+    finally:
+        audit.install_triggers()
+
+
+def test_editing_one_event_and_rehashing_the_rest_without_the_key_fails(history):
+    history[2].reason = "nothing happened"
+    wrong_key = b"a guess at the key, which the forger does not have"
+
+    rehash_from(
+        history,
+        2,
+        lambda e: hmac.new(
+            wrong_key, audit.canonical_content(e).encode(), hashlib.sha256
+        ).hexdigest(),
+    )
+
+    message = run_verify_failing()
+    assert f"Audit event #{history[2].id} does not verify" in message
+    assert "forged without the key" in message
+
+
+def test_rehashing_the_whole_chain_as_unkeyed_fails(history):
+    history[2].reason = "nothing happened"
+
+    rehash_from(history, 0, plain_sha256, key_id=audit.LEGACY_KEY_ID)
+
+    message = run_verify_failing()
+    assert (
+        f"Audit events #{history[0].id}–#{history[-1].id} were hashed with plain SHA-256" in message
+    )
+    assert "no signed checkpoint covers them" in message
+
+
+def make_legacy_events(n: int) -> list[AuditEvent]:
+    """Events as the code before the keyed chain wrote them: plain SHA-256, no key id."""
+    prev = audit.GENESIS_HASH
+    events = []
+    for i in range(n):
+        event = AuditEvent(
+            created_at=timezone.now(),
+            actor_name="system",
+            action="source_type.created",
+            object_type="source_type",
+            object_id=str(i),
+            object_repr=f"legacy {i}",
+            changes={"slug": [None, f"legacy-{i}"]},
+            prev_hash=prev,
+            key_id=audit.LEGACY_KEY_ID,
+        )
+        event.hash = plain_sha256(event)
+        event.save(force_insert=True)
+        events.append(event)
+        prev = event.hash
+    return events
+
+
+def test_legacy_events_covered_by_the_upgrade_checkpoint_verify(db, audit_checkpoints):
+    legacy = make_legacy_events(3)
+    checkpoints.record_upgrade()
+    factories.make_source("After the upgrade")
+
+    output = run_verify()
+
+    assert "Audit chain intact: 4 event(s) verified." in output
+    assert '"kind": "upgrade"' in audit_checkpoints.read_text().splitlines()[0]
+    assert AuditEvent.objects.get(id=legacy[-1].id + 1).key_id == audit.key_id()
+
+
+def test_legacy_events_with_no_checkpoint_are_reported(db):
+    legacy = make_legacy_events(2)
+    factories.make_source("After the upgrade")
+
+    message = run_verify_failing()
+
+    assert f"Audit events #{legacy[0].id}–#{legacy[1].id} were hashed with plain SHA-256" in message
+
+
+def test_legacy_events_after_the_upgrade_checkpoint_are_reported(db):
+    make_legacy_events(2)
+    checkpoints.record_upgrade()
+    last = AuditEvent.objects.order_by("-id").first()
+    extra = AuditEvent(
+        created_at=timezone.now(),
+        actor_name="system",
+        action="source_type.created",
+        object_type="source_type",
+        object_id="9",
+        object_repr="written unkeyed after the upgrade",
+        prev_hash=last.hash,
+        key_id=audit.LEGACY_KEY_ID,
+    )
+    extra.hash = plain_sha256(extra)
+    extra.save(force_insert=True)
+
+    message = run_verify_failing()
+
+    assert "no signed checkpoint covers them" in message
+
+
+# ---------------------------------------------------------------------------
+# Checkpoints outside the database: a cut or emptied history is caught
+
+
+def checkpoint_lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_verify_audit_appends_a_signed_checkpoint_of_the_head(history, audit_checkpoints):
+    run_verify()
+    output = run_verify()
+
+    lines = checkpoint_lines(audit_checkpoints)
+    assert len(lines) == 2
+    assert lines[-1]["last_id"] == history[-1].id
+    assert lines[-1]["hash"] == history[-1].hash
+    assert lines[-1]["count"] == 5
+    assert lines[-1]["key_id"] == audit.key_id()
+    assert "Compared against 1 checkpoint(s)" in output
+    assert f"Checkpoint recorded: event #{history[-1].id}, 5 event(s)." in output
+
+
+def test_no_checkpoint_only_reads(history, audit_checkpoints):
+    call_command("verify_audit", "--no-checkpoint", stdout=io.StringIO())
+
+    assert not audit_checkpoints.exists()
+
+
+def test_the_periodic_task_appends_a_checkpoint(history, audit_checkpoints):
+    result = tasks.checkpoint_audit.enqueue()
+
+    assert result.return_value == {
+        "intact": True,
+        "events": 5,
+        "head_id": history[-1].id,
+        "problems": [],
+    }
+    assert checkpoint_lines(audit_checkpoints)[0]["last_id"] == history[-1].id
+
+
+def delete_events(where: str = "", params=()) -> None:
+    audit.remove_triggers()
+    try:
+        raw(f"DELETE FROM factcheck_auditevent {where}", params)
+    finally:
+        audit.install_triggers()
+
+
+def test_truncating_the_tail_is_reported_against_a_checkpoint(history):
+    run_verify()
+
+    delete_events("WHERE id >= %s", [history[3].id])
+
+    message = run_verify_failing()
+    assert (
+        "The audit chain has 3 event(s), fewer than the 5 recorded at checkpoint line 1" in message
+    )
+    assert f"event #{history[-1].id}, is missing (the history was cut)" in message
+
+
+def test_truncating_the_tail_and_writing_as_many_new_events_is_reported(history, reviewer):
+    run_verify()
+    delete_events("WHERE id >= %s", [history[3].id])
+
+    factories.make_source("Replacement one", actor=reviewer)
+    factories.make_source("Replacement two", actor=reviewer)
+
+    message = run_verify_failing()
+    assert f"Audit event #{history[-1].id}, the head recorded at checkpoint line 1" in message
+
+
+def test_emptying_the_table_is_reported_against_a_checkpoint(history):
+    run_verify()
+
+    delete_events()
+
+    message = run_verify_failing()
+    assert "The audit table is empty, but checkpoint line 1" in message
+    assert "recorded 5 event(s)" in message
+    assert "the table was emptied" in message
+
+
+def test_a_tampered_checkpoint_line_is_reported(history, audit_checkpoints):
+    run_verify()
+    line = checkpoint_lines(audit_checkpoints)[0]
+    line["count"] = 4
+
+    audit_checkpoints.write_text(json.dumps(line) + "\n")
+
+    message = run_verify_failing()
+    assert "Checkpoint line 1" in message
+    assert "its signature does not verify" in message
+
+
+def test_a_garbled_checkpoint_line_is_reported(history, audit_checkpoints):
+    run_verify()
+
+    with audit_checkpoints.open("a") as file:
+        file.write("{not json\n")
+
+    assert "Checkpoint line 2 of" in run_verify_failing()
+
+
+def test_a_rewritten_head_is_reported_against_its_checkpoint(history):
+    run_verify()
+    history[-1].reason = "rewritten"
+
+    rehash_from(history, len(history) - 1, audit.compute_hash)  # even with the key
+
+    message = run_verify_failing()
+    assert f"Audit event #{history[-1].id} differs from checkpoint line 1" in message
+
+
+def test_a_failed_verification_records_no_checkpoint(history, audit_checkpoints):
+    run_verify()
+    delete_events("WHERE id >= %s", [history[3].id])
+
+    run_verify_failing()
+
+    assert len(checkpoint_lines(audit_checkpoints)) == 1
+
+
+def test_the_server_refuses_to_start_without_an_audit_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"AUDIT_KEY", "DEBUG"}}
+    env.update(SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="factcheck.settings")
+
+    run = subprocess.run(
+        [sys.executable, "-c", "import factcheck.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+    assert run.returncode != 0
+    assert "ImproperlyConfigured: Set AUDIT_KEY in the environment" in run.stderr
+
+
+# ---------------------------------------------------------------------------
+# INSERT OR REPLACE cannot rewrite an event (issue 8, point 8)
+
+
+def replace_event_sql(cursor, event_id: int) -> str:
+    """`INSERT OR REPLACE … SELECT …` that re-inserts an event with another reason."""
+    cursor.execute("SELECT * FROM factcheck_auditevent LIMIT 0")
+    columns = [column[0] for column in cursor.description]
+    values = ["'rewritten'" if c == "reason" else c for c in columns]
+    return (
+        f"INSERT OR REPLACE INTO factcheck_auditevent ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM factcheck_auditevent WHERE id = {event_id}"
+    )
+
+
+DRIVER_ERRORS = (sqlite3.DatabaseError, psycopg.DatabaseError)
+
+
+def raw_connection():
+    """A connection of the database's own driver, with none of Django's set-up."""
+    if connection.vendor == "sqlite":
+        return sqlite3.connect(connection.settings_dict["NAME"], timeout=30)
+    params = connection.settings_dict
+    return psycopg.connect(
+        dbname=params["NAME"],
+        user=params["USER"],
+        password=params["PASSWORD"],
+        host=params["HOST"],
+        port=params["PORT"] or None,
+    )
+
+
+def rewrite_event_sql(cursor, event_id: int) -> str:
+    """Re-insert an event over itself: SQLite's REPLACE, PostgreSQL's upsert."""
+    if connection.vendor == "sqlite":
+        return replace_event_sql(cursor, event_id)
+    return (
+        "INSERT INTO factcheck_auditevent SELECT * FROM factcheck_auditevent "
+        f"WHERE id = {event_id} ON CONFLICT (id) DO UPDATE SET reason = 'rewritten'"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_insert_or_replace_cannot_rewrite_an_event_on_a_raw_connection():
+    claim = factories.make_claim()
+    event = AuditEvent.objects.get(action="claim.created", claim_id=claim.pk)
+    conn = raw_connection()
+
+    try:
+        with pytest.raises(DRIVER_ERRORS, match="append-only"), conn:
+            conn.cursor().execute(rewrite_event_sql(conn.cursor(), event.id))
+    finally:
+        conn.close()
+
+    assert AuditEvent.objects.get(id=event.id).reason == ""
+    assert "Audit chain intact" in run_verify()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upsert_through_django_cannot_rewrite_an_event():
+    claim = factories.make_claim()
+    event = AuditEvent.objects.get(action="claim.created", claim_id=claim.pk)
+    with connection.cursor() as cursor:
+        sql = rewrite_event_sql(cursor, event.id)
+
+    with pytest.raises(DatabaseError, match="append-only"):
+        raw(sql)
+
+    assert AuditEvent.objects.get(id=event.id).reason == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_puts_every_trigger_back():
+    call_command("flush", interactive=False, verbosity=0)
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        names = {row[0] for row in cursor.fetchall()}
+    expected = set(audit.TRIGGER_NAMES)
+    if connection.vendor == "postgresql":
+        expected.discard("factcheck_auditevent_no_replace")  # no REPLACE there
+    assert expected <= names
