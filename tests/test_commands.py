@@ -4,11 +4,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
 
+from factcheck.models import AuditEvent, SourceType
 from factcheck.roles import role_of
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +43,22 @@ def test_flush_is_refused_unless_allowed(db, settings):
 
     with pytest.raises(CommandError, match="append-only"):
         call_command("flush", "--no-input")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_empties_the_audit_table_and_puts_its_triggers_back():
+    factories.make_claim()
+
+    call_command("flush", "--no-input")
+
+    assert not AuditEvent.objects.exists()
+    assert SourceType.objects.filter(slug="ministry").exists()
+    assert set(Group.objects.values_list("name", flat=True)) == {"Viewer", "Reviewer", "Editor"}
+    factories.make_claim()
+    for sql in ("UPDATE factcheck_auditevent SET reason = 'x'", "DELETE FROM factcheck_auditevent"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditEvent.objects.filter(reason="").count() == AuditEvent.objects.count() > 0
 
 
 def test_deploy_check_reports_no_warnings_with_production_settings(tmp_path):
