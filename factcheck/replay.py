@@ -83,7 +83,8 @@ class _Attribution:
 
 
 def _default(field: models.Field) -> Any:
-    return to_jsonable(field.get_default()) if field.has_default() else None
+    # A text field with no default starts as "", as Django saves it.
+    return to_jsonable(field.get_default())
 
 
 def _new_values(changes: Any) -> dict[str, Any]:
@@ -107,6 +108,7 @@ class _Replay:
         self.deleted: dict[int, int] = {}  # claim id → the event that deleted it
         self.attributions: dict[int, _Attribution] = {}
         self.named_fields: set[str] = set(CORE_CLAIM_FIELDS)
+        self.missing: set[int] = set()  # replayed claims not in the table
 
     def apply(self, event_id, action, object_type, object_id, claim_id, article_id, changes):
         new = _new_values(changes)
@@ -248,6 +250,7 @@ def _compare_claims(state: _Replay, users: set[int]) -> list[Disagreement]:
                     )
                 )
     for pk, claim in expected.items():
+        state.missing.add(pk)  # its attributions and evidence went with it: one report
         found.append(
             Disagreement(
                 "claim",
@@ -265,7 +268,7 @@ def _compare_attributions(state: _Replay, users: set[int]) -> list[Disagreement]
     expected = {
         pk: attribution
         for pk, attribution in state.attributions.items()
-        if attribution.claim_id in state.claims
+        if attribution.claim_id in state.claims and attribution.claim_id not in state.missing
     }
     names = list(ATTRIBUTION_FIELDS)
     rows = (
@@ -350,6 +353,8 @@ def _compare_evidence(state: _Replay) -> list[Disagreement]:
                 )
             )
     for claim_id, claim in state.claims.items():
+        if claim_id in state.missing:
+            continue
         for url in sorted(claim.evidence - seen.get(claim_id, set())):
             found.append(
                 Disagreement(
