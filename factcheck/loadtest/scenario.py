@@ -39,6 +39,8 @@ PANEL = re.compile(r'id="claim-panel"[^>]*data-claim="(\d+)" data-version="(\d+)
 CLAIM_LINK = re.compile(r'class="claim-link" data-claim="(\d+)"')
 PICK = re.compile(r'data-pick="(\d+)"')
 
+# Everyone logs in before the clock starts; the table shows it apart.
+LOGIN = "log in"
 VERDICTS = ["verified", "partly_verified", "false", "misleading"]
 # Statuses that are a refusal the page shows (a conflict, a domain error), not a failure.
 REFUSALS = {409, 422}
@@ -83,13 +85,14 @@ class World:
     articles: list[Article]
     source_types: list[str]
     tag: str
-    deadline: float
-    evidence_steal_rate: float = 0.15
+    deadline: float = 0.0
+    evidence_steal_rate: float = 0.2
     timeout: float = 60.0
     samples: list[Sample] = field(default_factory=list)
     expected: list[Expected] = field(default_factory=list)
     signed_off: dict[int, tuple[str, str]] = field(default_factory=dict)
     created: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    in_work: dict[int, str] = field(default_factory=dict)
     to_sign: asyncio.Queue = field(default_factory=asyncio.Queue)
     failures: list[str] = field(default_factory=list)
 
@@ -161,13 +164,13 @@ class Session:
         return response.text
 
     async def login(self) -> None:
-        response = await self.request("log in", "GET", "/login/")
+        response = await self.request(LOGIN, "GET", "/login/")
         if response is None or response.status_code != 200:
             raise LoginFailed(f"{self.person.username} could not open the login page")
         token = LOGIN_TOKEN.search(response.text).group(1)
         self.csrf = token
         response = await self.request(
-            "log in",
+            LOGIN,
             "POST",
             "/login/",
             data={
@@ -215,28 +218,24 @@ def pick_span(article: Article, rng: random.Random) -> tuple[int, int]:
     return start + words[first][0], start + words[last][1]
 
 
-async def reviewer(world: World, person: Person, rng: random.Random) -> None:
-    session = Session(world, person, rng)
-    try:
-        await session.login()
-        number = 0
-        while world.time_left():
-            number += 1
-            with suppress(Abandon):
-                await review_one_claim(session, number)
-    except LoginFailed as failure:
-        world.failures.append(str(failure))
-    finally:
-        await session.close()
+async def reviewer(session: Session) -> None:
+    number = 0
+    while session.world.time_left():
+        number += 1
+        with suppress(Abandon):
+            await review_one_claim(session, number)
 
 
 async def review_one_claim(session: Session, number: int) -> None:
     world, rng = session.world, session.rng
     article = rng.choice(world.articles)
     page = await session.get_page("open article", f"/articles/{article.pk}/")
-    others = [int(pk) for pk in CLAIM_LINK.findall(page)]
-    if others and rng.random() < world.evidence_steal_rate:
-        await add_evidence_to(session, rng.choice(others), number)
+    if rng.random() < world.evidence_steal_rate:
+        # Prefer a claim a colleague is working on right now, as happens on a busy desk.
+        busy = [pk for pk, owner in world.in_work.items() if owner != session.person.username]
+        others = busy or [int(pk) for pk in CLAIM_LINK.findall(page)]
+        if others:
+            await add_evidence_to(session, rng.choice(others), number)
 
     start, end = pick_span(article, rng)
     response = await session.request(
@@ -252,6 +251,18 @@ async def review_one_claim(session: Session, number: int) -> None:
     claim_id, version = int(panel.group(1)), int(panel.group(2))
     world.created[claim_id] = (article.pk, start, end)
     session.expect("claim.created", claim_id, start=start, end=end)
+    world.in_work[claim_id] = session.person.username
+    try:
+        await work_on_claim(session, article, claim_id, version, number)
+    finally:
+        del world.in_work[claim_id]
+
+
+async def work_on_claim(
+    session: Session, article: Article, claim_id: int, version: int, number: int
+) -> None:
+    """Attribute, research and propose a verdict on a new claim, then check the queue."""
+    world, rng = session.world, session.rng
 
     url = f"/claims/{claim_id}"
     attribution = {"mention_text": "", "cue": "said", "quote_mode": "paraphrase"}
@@ -329,27 +340,21 @@ async def export(session: Session, url: str) -> None:
         session.expect("export.claims")
 
 
-async def editor(world: World, person: Person, rng: random.Random) -> None:
-    session = Session(world, person, rng)
-    try:
-        await session.login()
+async def editor(session: Session) -> None:
+    world, rng = session.world, session.rng
+    with suppress(Abandon):
+        await session.get_page("open queue", "/claims/?awaiting_sign_off=on")
+    while world.time_left():
+        try:
+            claim_id, verdict = await asyncio.wait_for(world.to_sign.get(), timeout=1.0)
+        except TimeoutError:
+            continue
         with suppress(Abandon):
-            await session.get_page("open queue", "/claims/?awaiting_sign_off=on")
-        while world.time_left():
-            try:
-                claim_id, verdict = await asyncio.wait_for(world.to_sign.get(), timeout=1.0)
-            except TimeoutError:
-                continue
-            with suppress(Abandon):
-                await sign_off(session, claim_id, verdict)
-                if rng.random() < 0.2:
-                    await session.get_page("open queue", "/claims/?awaiting_sign_off=on")
-                if rng.random() < 0.1:
-                    await export(session, "/export/claims.csv?awaiting_sign_off=on")
-    except LoginFailed as failure:
-        world.failures.append(str(failure))
-    finally:
-        await session.close()
+            await sign_off(session, claim_id, verdict)
+            if rng.random() < 0.2:
+                await session.get_page("open queue", "/claims/?awaiting_sign_off=on")
+            if rng.random() < 0.1:
+                await export(session, "/export/claims.csv?awaiting_sign_off=on")
 
 
 async def sign_off(session: Session, claim_id: int, verdict: str) -> None:
@@ -364,12 +369,35 @@ async def sign_off(session: Session, claim_id: int, verdict: str) -> None:
     session.world.signed_off[claim_id] = (session.person.username, verdict)
 
 
-async def work(world: World, people: Iterable[Person], seed: int) -> float:
-    """Let everyone work until the deadline; return the seconds it took."""
-    started = time.monotonic()
-    async with asyncio.TaskGroup() as group:
-        for index, person in enumerate(people):
-            rng = random.Random(seed * 1000 + index)
-            loop = editor if person.role == "editor" else reviewer
-            group.create_task(loop(world, person, rng))
-    return time.monotonic() - started
+async def work(world: World, people: Iterable[Person], seed: int, duration: float) -> float:
+    """Log everyone in, then let them work for `duration` seconds; return the time it took.
+
+    The clock starts once everyone is in: a rush of password hashes would
+    otherwise eat the first seconds of a short run.
+    """
+    sessions = [
+        Session(world, person, random.Random(seed * 1000 + index))
+        for index, person in enumerate(people)
+    ]
+    try:
+        logins = await asyncio.gather(
+            *(session.login() for session in sessions), return_exceptions=True
+        )
+        working = []
+        for session, outcome in zip(sessions, logins, strict=True):
+            if isinstance(outcome, LoginFailed):
+                world.failures.append(str(outcome))
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                working.append(session)
+        started = time.monotonic()
+        world.deadline = started + duration
+        async with asyncio.TaskGroup() as group:
+            for session in working:
+                loop = editor if session.person.role == "editor" else reviewer
+                group.create_task(loop(session))
+        return time.monotonic() - started
+    finally:
+        for session in sessions:
+            await session.close()
