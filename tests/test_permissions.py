@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from factcheck import services
-from factcheck.models import AuditEvent, Claim
+from factcheck.models import Article, Attribution, AuditEvent, Claim, EvidenceLink
 from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -163,6 +164,58 @@ def user_for(role: str) -> User | None:
     return factories.make_user(role, username=f"the-{role.lower()}")
 
 
+def database_state(scene: Scene) -> dict[str, object]:
+    """Every factcheck and auth table's row count, and what the scene's rows hold."""
+    models = [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in ("factcheck", "auth")
+    ]
+    state: dict[str, object] = {model._meta.db_table: model.objects.count() for model in models}
+    # Rows whose values a refused request might change in place.
+    state["claims"] = list(Claim.objects.order_by("pk").values())
+    state["attributions"] = list(Attribution.objects.order_by("pk").values())
+    return state
+
+
+def effect_of(endpoint: str, scene: Scene, user: User) -> bool:
+    """Whether the change the endpoint exists for is in the database."""
+    claim = Claim.objects.filter(pk=scene.claim.pk).first()
+    match endpoint:
+        case "claim_create":
+            return Claim.objects.filter(article=scene.claim.article, text="A fourth.").exists()
+        case "claim_status" | "queue_bulk":
+            return claim.status == "in_progress"
+        case "claim_rationale":
+            return claim.rationale == "New rationale"
+        case "claim_delete":
+            return claim is None
+        case "claim_undo":
+            return claim.rationale == scene.claim.rationale
+        case "claim_sign_off":
+            return Claim.objects.get(pk=scene.proposed.pk).signed_off_by == user
+        case "claim_reopen":
+            return Claim.objects.get(pk=scene.signed.pk).signed_off_at is None
+        case "attribution_add":
+            return claim.attributions.filter(source__name="WHO").exists()
+        case "attribution_edit":
+            attribution = Attribution.objects.get(pk=scene.attribution_id)
+            return (attribution.cue, attribution.quote_mode) == ("said", "direct")
+        case "attribution_remove":
+            return not Attribution.objects.filter(pk=scene.attribution_id).exists()
+        case "evidence_add":
+            return claim.evidence.filter(url="https://example.org/new").exists()
+        case "evidence_remove":
+            return not EvidenceLink.objects.filter(pk=scene.evidence_id).exists()
+        case "note_add":
+            return claim.notes.filter(body="A note", author=user).exists()
+        case "article_import":
+            return Article.objects.filter(title="Pasted", created_by=user).exists()
+        case "article_upload":
+            return Article.objects.filter(text__contains="Loaded text.").exists()
+    raise AssertionError(f"no effect written down for {endpoint}")
+
+
 @pytest.mark.parametrize("endpoint", REVIEWER_WRITES + EDITOR_WRITES)
 @pytest.mark.parametrize("role", ROLES)
 def test_permission_matrix(client, scene, role, endpoint):
@@ -171,20 +224,22 @@ def test_permission_matrix(client, scene, role, endpoint):
         client.force_login(user)
     url, data = request_for(endpoint, scene, user)
     before = AuditEvent.objects.count()
+    state = database_state(scene)
 
     plain = endpoint.startswith("article") or endpoint == "queue_bulk"
     response = client.post(url, data, **({} if plain else HTMX))
 
     if MATRIX[role].get(endpoint):
         assert response.status_code in (200, 302), response.content.decode()[:500]
+        assert effect_of(endpoint, scene, user)
         assert AuditEvent.objects.count() > before
-    elif role == "anonymous":
+        return
+    if role == "anonymous":
         assert response.status_code == 302
         assert response.headers["Location"].startswith(reverse("login"))
-        assert AuditEvent.objects.count() == before
     else:
         assert response.status_code == 403
-        assert AuditEvent.objects.count() == before
+    assert database_state(scene) == state
 
 
 @pytest.mark.parametrize("role", ROLES)
