@@ -234,6 +234,7 @@ def test_a_restored_backup_holds_the_same_data_and_a_verified_chain(
     assert "No migrations to apply." in migrate.stdout
     assert verify.returncode == 0, verify.stderr
     assert f"{AuditEvent.objects.count()} event(s) verified" in verify.stdout
+    assert "Compared against 1 checkpoint(s)" in verify.stdout
     if replayed is not None:
         assert replayed.returncode == 0, replayed.stderr
     sidecar = json.loads(backup.with_name(backup.name + ".json").read_text())
@@ -244,6 +245,8 @@ def test_a_restored_backup_holds_the_same_data_and_a_verified_chain(
         "last_hash": last.hash,
         "count": AuditEvent.objects.count(),
     }
+    assert sidecar["checkpoints"]["lines"] == 1
+    assert (tmp_path / sidecar["checkpoints"]["copy"]).read_text().count("\n") == 1
 
 
 def test_the_append_only_triggers_come_back_with_a_restore(
@@ -382,3 +385,25 @@ def test_restore_refuses_a_damaged_backup(db, tmp_path, fresh_database):
     assert dump_tables(fresh_database) == (
         {} if connection.vendor == "sqlite" else {"(sequences)": []}
     )
+
+
+def test_after_restoring_an_older_backup_the_checkpoints_report_the_lost_tail(
+    transactional_db, tmp_path, fresh_database, checkpoints
+):
+    history = newsroom_history()
+    call_command("verify_audit", stdout=io.StringIO())
+    backup = tmp_path / "factcheck.backup"
+    call_command("backup", str(backup), stdout=io.StringIO())
+    services.note_add(actor=history["reviewer"], claim=history["claim"], body="After the backup")
+    call_command("verify_audit", stdout=io.StringIO())
+    assert manage(tmp_path, fresh_database, "restore", str(backup)).returncode == 0
+
+    lost = manage(tmp_path, fresh_database, "verify_audit", "--no-checkpoint")
+    # The README's step to accept the loss: keep the live file aside, use the backup's copy.
+    checkpoints.rename(tmp_path / "checkpoints-before-restore.jsonl")
+    shutil.copyfile(tmp_path / "factcheck.backup.checkpoints.jsonl", checkpoints)
+    accepted = manage(tmp_path, fresh_database, "verify_audit")
+
+    assert lost.returncode == 1
+    assert "checkpoint line 2" in lost.stderr.lower(), lost.stderr
+    assert accepted.returncode == 0, accepted.stderr
