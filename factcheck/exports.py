@@ -512,6 +512,7 @@ _REVIEW_FIELDS = (
     "article__published_on",
     "attributions__source__name",
     "attributions__source__source_type__slug",
+    "sign_off_snapshot",
 )
 
 
@@ -535,7 +536,25 @@ def claim_reviews(claims: QuerySet[Claim], *, claim_url) -> Iterator[dict[str, A
     for _, group in itertools.groupby(rows, key=lambda row: row[0]):
         group = list(group)
         claim_id, text, status, signed_at, title, outlet, url, published_on = group[0][:8]
-        sources = [(name, slug) for *_, name, slug in group if name is not None]
+        frozen = group[0][-1]
+        if frozen:
+            # What was signed off, not what the records say now (factcheck.signoff).
+            article = dict(frozen["article"])
+            if article["published_on"]:
+                article["published_on"] = datetime.date.fromisoformat(article["published_on"])
+            yield claim_review(
+                claim_id=claim_id,
+                text=frozen["claim"]["text"],
+                status=frozen["verdict"],
+                signed_off_at=signed_at,
+                article=article,
+                sources=[(source["name"], source["type"]) for source in frozen["sources"]],
+                url=claim_url(claim_id),
+                author=author,
+            )
+            continue
+        # Signed off before snapshots were kept: the live records are all there is.
+        sources = [(row[8], row[9]) for row in group if row[8] is not None]
         yield claim_review(
             claim_id=claim_id,
             text=text,

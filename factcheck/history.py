@@ -46,6 +46,7 @@ LABELS = {
     "proposed_at": None,
     "signed_off_by": "signed off by",
     "signed_off_at": None,
+    "sign_off_snapshot": None,
     "source": "source",
     "mention_text": "mention",
     "mention_start": None,

@@ -124,6 +124,12 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    sign_off_snapshot = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="What the verdict published at sign-off (factcheck.signoff); cleared on reopen.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -694,8 +694,13 @@ def review_of(client, claim: Claim):
 def test_a_signed_off_claim_is_published_as_a_claim_review(logged_in, newsroom, settings):
     settings.FACTCHECK_ORGANIZATION_NAME = "Desk Check"
     settings.FACTCHECK_ORGANIZATION_URL = "https://check.example"
-    road, daily = newsroom["road"], newsroom["daily"]
-    services.article_update(actor=None, article=daily, published_on=datetime.date(2025, 3, 1))
+    road = newsroom["road"]
+    services.claim_reopen(actor=None, claim=road, reason="Add the publication date")
+    services.article_update(
+        actor=None, article=road.article, published_on=datetime.date(2025, 3, 1)
+    )
+    services.claim_set_status(actor=None, claim=road, status="false")
+    road = services.verdict_sign_off(actor=None, claim=road)
 
     response = review_of(logged_in, road)
 

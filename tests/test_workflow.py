@@ -81,7 +81,7 @@ def test_the_proposer_cannot_sign_off_their_own_verdict(editor):
     claim = claim_at("misleading", actor=editor)
     before = last_id()
 
-    with pytest.raises(services.DomainError, match="You proposed this verdict"):
+    with pytest.raises(services.DomainError, match="You proposed or changed this verdict"):
         services.verdict_sign_off(actor=editor, claim=claim)
 
     assert not Claim.objects.get(pk=claim.pk).is_locked
@@ -253,3 +253,108 @@ def test_the_full_cycle_is_in_the_history(reviewer, editor):
         "verdict.signed_off",
         "claim.reopened",
     ]
+
+
+# Sign-off by a second editor, for real (issue 8, point 3).
+
+
+def test_bypass_editor_edits_rationale_and_swaps_evidence_then_signs_off_is_refused(
+    reviewer, editor
+):
+    claim = claim_at("false", actor=reviewer)
+    link = claim.evidence.get()
+
+    services.claim_update(actor=editor, claim=claim, rationale="My own reading of the report.")
+    services.evidence_add(actor=editor, claim=claim, url="https://example.org/my-source")
+    services.evidence_remove(actor=editor, link=link)
+
+    with pytest.raises(services.DomainError, match="another editor must sign it off"):
+        services.verdict_sign_off(actor=editor, claim=claim)
+    claim.refresh_from_db()
+    assert claim.proposed_by == editor
+    assert not claim.is_locked
+    rationale_event = AuditEvent.objects.filter(claim_id=claim.pk, action="claim.changed").first()
+    assert rationale_event.changes["proposed_by"] == [
+        {"id": reviewer.pk, "name": "rita"},
+        {"id": editor.pk, "name": "ed"},
+    ]
+
+
+def test_bypass_evidence_swap_alone_makes_the_editor_a_contributor(reviewer, editor):
+    claim = claim_at("misleading", actor=reviewer)
+
+    services.evidence_add(actor=editor, claim=claim, url="https://example.org/other")
+
+    with pytest.raises(services.DomainError, match="another editor must sign it off"):
+        services.verdict_sign_off(actor=editor, claim=claim)
+    assert AuditEvent.objects.filter(claim_id=claim.pk).first().changes["proposed_by"][1] == {
+        "id": editor.pk,
+        "name": "ed",
+    }
+
+
+def test_bypass_undo_of_a_reviewers_step_does_not_repropose_under_the_reviewers_name(
+    reviewer, editor
+):
+    claim = claim_at("false", actor=editor)
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+
+    undone = services.claim_undo(actor=reviewer, claim=claim)
+
+    assert undone.status == "false"
+    assert undone.proposed_by == editor
+    with pytest.raises(services.DomainError, match="another editor must sign it off"):
+        services.verdict_sign_off(actor=editor, claim=undone)
+    assert not Claim.objects.get(pk=claim.pk).is_locked
+    undo_event = AuditEvent.objects.filter(claim_id=claim.pk).first()
+    assert undo_event.actor == reviewer
+    assert undo_event.changes["proposed_by"] == [None, {"id": editor.pk, "name": "ed"}]
+
+
+def test_undo_of_a_rationale_edit_gives_the_verdict_back_to_its_proposer(reviewer, editor):
+    claim = claim_at("false", actor=reviewer)
+    services.claim_update(actor=editor, claim=claim, rationale="Rewritten by the editor.")
+
+    undone = services.claim_undo(actor=editor, claim=claim)
+
+    assert undone.rationale == "Checked against the report."
+    assert undone.proposed_by == reviewer
+    # The editor touched this proposal, so another editor signs it off.
+    with pytest.raises(services.DomainError, match="another editor must sign it off"):
+        services.verdict_sign_off(actor=editor, claim=undone)
+
+
+def test_an_editor_who_only_researched_before_the_proposal_may_sign_off(reviewer, editor):
+    claim = factories.make_claim()
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.evidence_add(actor=editor, claim=claim, url="https://example.org/found-by-editor")
+    services.claim_update(actor=reviewer, claim=claim, rationale="The figures do not match.")
+    services.claim_set_status(actor=reviewer, claim=claim, status="false")
+
+    signed = services.verdict_sign_off(actor=editor, claim=claim)
+
+    assert signed.is_locked
+    assert signed.signed_off_by == editor
+
+
+def test_the_proposer_changing_their_own_verdict_stays_its_proposer(reviewer, editor):
+    claim = claim_at("false", actor=reviewer)
+    proposed_at = claim.proposed_at
+
+    services.claim_update(actor=reviewer, claim=claim, rationale="Sharper wording.")
+
+    claim.refresh_from_db()
+    assert claim.proposed_by == reviewer
+    assert claim.proposed_at == proposed_at
+    assert services.verdict_sign_off(actor=editor, claim=claim).is_locked
+
+
+def test_a_second_editor_signs_off_after_the_first_revised_the_verdict(reviewer, editor):
+    other = factories.make_user("Editor", username="olga")
+    claim = claim_at("false", actor=reviewer)
+    services.claim_update(actor=editor, claim=claim, rationale="Revised by ed.")
+
+    signed = services.verdict_sign_off(actor=other, claim=claim)
+
+    assert signed.is_locked
+    assert signed.proposed_by == editor

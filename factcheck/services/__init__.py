@@ -36,6 +36,7 @@ from factcheck.services.claims import (
     claim_reopen,
     claim_set_status,
     claim_update,
+    verdict_contributors,
     verdict_sign_off,
 )
 from factcheck.services.evidence import evidence_add, evidence_remove, note_add, note_delete
@@ -91,5 +92,6 @@ __all__ = [
     "source_type_update",
     "source_update",
     "undoable_event",
+    "verdict_contributors",
     "verdict_sign_off",
 ]

@@ -38,10 +38,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, OperationalError, connection, models, transaction
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from factcheck import audit
-from factcheck.models import Article, Claim
+from factcheck.models import Article, Claim, VerificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +246,25 @@ def _ensure_unlocked(claim: Claim) -> None:
         raise DomainError(
             "This claim is signed off and locked; an editor must reopen it before it can change."
         )
+
+
+# Who proposed a verdict, and when: what a change to a verdict makes of it.
+Proposer = tuple[Any, datetime.datetime | None]
+
+
+def _proposer_values(claim: Claim, actor, restore: Proposer | None = None) -> dict[str, Any]:
+    """Make whoever changes a proposed verdict its proposer; undo restores the one it had.
+
+    Call after the change is applied to `claim`: a claim that is not (or no
+    longer) a verdict has no proposer to change.
+    """
+    if claim.status not in VerificationStatus.verdicts():
+        return {}
+    if restore is not None:
+        return {"proposed_by": restore[0], "proposed_at": restore[1]}
+    if actor is not None and claim.proposed_by_id == actor.pk:
+        return {}
+    return {"proposed_by": actor, "proposed_at": timezone.now()}
 
 
 def _bump(claim: Claim, fields: Iterable[str] = ()) -> None:

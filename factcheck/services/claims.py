@@ -5,9 +5,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from factcheck.models import Article, Claim, VerificationStatus
+from factcheck import signoff
+from factcheck.models import Article, AuditEvent, Claim, VerificationStatus
 from factcheck.services._base import (
     DomainError,
+    Proposer,
     _apply,
     _authorize,
     _bump,
@@ -16,6 +18,7 @@ from factcheck.services._base import (
     _ensure_unlocked,
     _lock_article,
     _lock_claim,
+    _proposer_values,
     _record_claim,
     service,
 )
@@ -67,9 +70,14 @@ def claim_update(
     claim: Claim,
     expected_version: int | None = None,
     reason: str = "",
+    restore_proposer: Proposer | None = None,
     **fields: Any,
 ) -> Claim:
-    """Change a claim's span, rationale or assignee."""
+    """Change a claim's span, rationale or assignee.
+
+    Whoever changes the rationale of a proposed verdict becomes its proposer
+    (undo passes `restore_proposer` to give it back to the one it had).
+    """
     _authorize(actor, "change_claim")
     unknown = set(fields) - {"start", "end", "text", "rationale", "assigned_to"}
     if unknown:
@@ -96,6 +104,8 @@ def claim_update(
     changes = _apply(claim, fields)
     if not changes:
         return claim
+    if "rationale" in changes:
+        changes |= _apply(claim, _proposer_values(claim, actor, restore_proposer))
     _bump(claim, changes)
     _record_claim(actor, "claim.changed", claim, changes, reason)
     return claim
@@ -109,8 +119,13 @@ def claim_set_status(
     status: str,
     expected_version: int | None = None,
     reason: str = "",
+    restore_proposer: Proposer | None = None,
 ) -> Claim:
-    """Move a claim to another verification status; a verdict is proposed by the actor."""
+    """Move a claim to another verification status; a verdict is proposed by the actor.
+
+    Undo passes `restore_proposer`, so that reverting a step gives the verdict
+    back to the person who proposed it rather than making the undoer its proposer.
+    """
     _authorize(actor, "change_claim")
     if status not in VerificationStatus.values:
         raise DomainError(f"“{status}” is not a verification status.", field="status")
@@ -127,12 +142,11 @@ def claim_set_status(
     is_verdict = status in VerificationStatus.verdicts()
     if is_verdict:
         _check_verdict_support(claim, status)
-    values: dict[str, Any] = {"status": status}
+    changes = _apply(claim, {"status": status})
     if is_verdict:
-        values.update(proposed_by=actor, proposed_at=timezone.now())
+        changes |= _apply(claim, _proposer_values(claim, actor, restore_proposer))
     else:
-        values.update(proposed_by=None, proposed_at=None)
-    changes = _apply(claim, values)
+        changes |= _apply(claim, {"proposed_by": None, "proposed_at": None})
     _bump(claim, changes)
     action = "verdict.proposed" if is_verdict else "claim.status_changed"
     _record_claim(actor, action, claim, changes, reason)
@@ -166,24 +180,63 @@ def _check_verdict_support(claim: Claim, status: str) -> None:
         raise DomainError("This verdict needs at least one evidence link.", field="evidence")
 
 
+def verdict_contributors(claim: Claim) -> set[int]:
+    """Return the ids of everyone who proposed or changed the verdict since it was proposed.
+
+    Read from the claim's history, newest first, back to the event that moved
+    it from a non-verdict status into a verdict: every proposer it has had in
+    that time (a change to the status, rationale or evidence of a proposed
+    verdict makes its author the proposer; undo restores the earlier one).
+    """
+    contributors = {claim.proposed_by_id} - {None}
+    verdicts = VerificationStatus.verdicts()
+    events = (
+        AuditEvent.objects.filter(claim_id=claim.pk)
+        .order_by("-id")
+        .values_list("changes", flat=True)
+    )
+    for changes in events.iterator(chunk_size=100):
+        proposer = changes.get("proposed_by")
+        if proposer and proposer[1]:
+            contributors.add(proposer[1]["id"])
+        status = changes.get("status")
+        if status and status[1] in verdicts and status[0] not in verdicts:
+            break
+    return contributors
+
+
 @service
 def verdict_sign_off(
     *, actor, claim: Claim, expected_version: int | None = None, reason: str = ""
 ) -> Claim:
-    """Sign off a proposed verdict; the signer must not be its proposer. Locks the claim."""
+    """Sign off a proposed verdict, freezing what it publishes, and lock the claim.
+
+    The signer must not be anyone who proposed or changed the verdict since it
+    was proposed (`verdict_contributors`): a second pair of eyes, for real.
+    """
     _authorize(actor, "sign_off_claim")
     claim = _lock_claim(claim, expected_version)
     if claim.is_locked:
         raise DomainError("This verdict is already signed off.")
     if claim.status not in VerificationStatus.verdicts():
         raise DomainError("Only a proposed verdict can be signed off; this claim has none yet.")
-    if actor is not None and claim.proposed_by_id == actor.pk:
+    if actor is not None and actor.pk in verdict_contributors(claim):
         raise DomainError(
-            "You proposed this verdict; another editor must sign it off.", field="sign_off"
+            "You proposed or changed this verdict since it was proposed; another editor "
+            "must sign it off.",
+            field="sign_off",
         )
     _check_verdict_support(claim, claim.status)
-    changes = _apply(claim, {"signed_off_by": actor, "signed_off_at": timezone.now()})
-    _bump(claim, ("signed_off_by", "signed_off_at"))
+    now = timezone.now()
+    changes = _apply(
+        claim,
+        {
+            "signed_off_by": actor,
+            "signed_off_at": now,
+            "sign_off_snapshot": signoff.snapshot(claim, signed_off_by=actor, signed_off_at=now),
+        },
+    )
+    _bump(claim, changes)
     _record_claim(actor, "verdict.signed_off", claim, changes, reason)
     return claim
 
@@ -206,6 +259,7 @@ def claim_reopen(*, actor, claim: Claim, reason: str, expected_version: int | No
             "signed_off_at": None,
             "proposed_by": None,
             "proposed_at": None,
+            "sign_off_snapshot": None,
         },
     )
     _bump(claim, changes)

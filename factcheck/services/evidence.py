@@ -7,11 +7,14 @@ from factcheck import audit
 from factcheck.models import Claim, EvidenceLink, Note
 from factcheck.services._base import (
     DomainError,
+    Proposer,
+    _apply,
     _authorize,
     _bump,
     _ensure_unlocked,
     _full_clean,
     _lock_claim,
+    _proposer_values,
     _record_claim,
     service,
 )
@@ -28,8 +31,9 @@ def evidence_add(
     title: str = "",
     expected_version: int | None = None,
     reason: str = "",
+    restore_proposer: Proposer | None = None,
 ) -> EvidenceLink:
-    """Attach an evidence link (http or https) to a claim."""
+    """Attach an evidence link (http or https) to a claim; on a proposed verdict, propose it."""
     _authorize(actor, "add_evidencelink")
     url = (url or "").strip()
     try:
@@ -45,12 +49,13 @@ def evidence_add(
     link = EvidenceLink(claim=claim, url=url, title=title.strip(), added_by=actor)
     _full_clean(link, exclude=["claim"])
     link.save()
-    _bump(claim)
+    proposer = _apply(claim, _proposer_values(claim, actor, restore_proposer))
+    _bump(claim, proposer)
     _record_claim(
         actor,
         "evidence.added",
         claim,
-        {"evidence": [None, {"url": url, "title": link.title}]},
+        {"evidence": [None, {"url": url, "title": link.title}], **proposer},
         reason,
     )
     return link
@@ -58,21 +63,27 @@ def evidence_add(
 
 @service
 def evidence_remove(
-    *, actor, link: EvidenceLink, expected_version: int | None = None, reason: str = ""
+    *,
+    actor,
+    link: EvidenceLink,
+    expected_version: int | None = None,
+    reason: str = "",
+    restore_proposer: Proposer | None = None,
 ) -> None:
-    """Remove an evidence link from its claim."""
+    """Remove an evidence link from its claim; on a proposed verdict, propose it."""
     _authorize(actor, "delete_evidencelink")
     claim = _lock_claim(link.claim, expected_version)
     _ensure_unlocked(claim)
+    proposer = _apply(claim, _proposer_values(claim, actor, restore_proposer))
     _record_claim(
         actor,
         "evidence.removed",
         claim,
-        {"evidence": [{"url": link.url, "title": link.title}, None]},
+        {"evidence": [{"url": link.url, "title": link.title}, None], **proposer},
         reason,
     )
     link.delete()
-    _bump(claim)
+    _bump(claim, proposer)
 
 
 @service

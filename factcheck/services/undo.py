@@ -3,9 +3,12 @@
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
+
 from factcheck.models import Attribution, AuditEvent, Claim, Note, Source
 from factcheck.services._base import (
     DomainError,
+    Proposer,
     _authorize,
     _lock_claim,
     service,
@@ -60,6 +63,18 @@ def _old_values(event: AuditEvent, fields: Iterable[str]) -> dict[str, Any]:
     return values
 
 
+def _old_proposer(event: AuditEvent) -> Proposer | None:
+    """The proposer the undone change replaced, to be given the verdict back."""
+    from django.contrib.auth import get_user_model
+
+    if "proposed_by" not in event.changes:
+        return None
+    old = event.changes["proposed_by"][0]
+    user = get_user_model().objects.filter(pk=old["id"]).first() if old else None
+    at = event.changes.get("proposed_at", [None])[0]
+    return user, parse_datetime(at) if at else None
+
+
 @service
 def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> Claim | None:
     """Revert the actor's own last change to a claim; the revert is audited like any change.
@@ -76,6 +91,7 @@ def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> C
         )
     reason = f"Undo of event #{event.pk}"
     version = claim.version
+    proposer = _old_proposer(event)
     match event.action:
         case "claim.created":
             claim_delete(actor=actor, claim=claim, reason=reason)
@@ -86,6 +102,7 @@ def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> C
                 claim=claim,
                 expected_version=version,
                 reason=reason,
+                restore_proposer=proposer,
                 **_old_values(event, ("start", "end", "text", "rationale", "assigned_to")),
             )
         case "claim.status_changed" | "verdict.proposed":
@@ -95,6 +112,7 @@ def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> C
                 status=event.changes["status"][0],
                 expected_version=version,
                 reason=reason,
+                restore_proposer=proposer,
             )
         case "attribution.added":
             attribution = Attribution.objects.get(pk=event.object_id)
@@ -120,7 +138,13 @@ def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> C
             )
         case "evidence.added":
             link = claim.evidence.get(url=event.changes["evidence"][1]["url"])
-            evidence_remove(actor=actor, link=link, expected_version=version, reason=reason)
+            evidence_remove(
+                actor=actor,
+                link=link,
+                expected_version=version,
+                reason=reason,
+                restore_proposer=proposer,
+            )
         case "evidence.removed":
             old = event.changes["evidence"][0]
             evidence_add(
@@ -130,6 +154,7 @@ def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> C
                 title=old.get("title", ""),
                 expected_version=version,
                 reason=reason,
+                restore_proposer=proposer,
             )
         case "note.added":
             note_delete(actor=actor, note=Note.objects.get(pk=event.object_id), reason=reason)

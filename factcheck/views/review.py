@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from factcheck import services
+from factcheck import services, signoff
 from factcheck.forms import (
     AttributionEditForm,
     AttributionForm,
@@ -89,8 +89,11 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         and latest.actor_id == request.user.pk
         and latest.action in services.UNDOABLE
     )
+    awaiting = claim.proposed_by_id is not None and not claim.is_locked
     return {
         "claim": claim,
+        "verdict_contributors": services.verdict_contributors(claim) if awaiting else set(),
+        "drift": signoff.drift(claim),
         "can_edit": request.user.has_perm("factcheck.change_claim") and not claim.is_locked,
         "timeline": [
             {"event": event, "summary": summary_of(event), "changes": changes_of(event)}
