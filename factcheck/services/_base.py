@@ -25,7 +25,9 @@ the rows a join merely reads.
 A transaction the database aborts anyway (a deadlock or a serialization
 failure, say against a writer outside the services) is retried from the
 start a bounded number of times; then `Busy` is raised, which the web answers
-with 503 and a message (`factcheck.middleware`).
+with 503 and a message (`factcheck.middleware`). One that waited for a lock
+until its timeout ran out is not retried (it has waited long enough): `Busy`
+at once.
 """
 
 import datetime
@@ -174,13 +176,22 @@ def _clip(text: str, limit: int = 60) -> str:
 
 
 def _is_retryable(error: DatabaseError) -> bool:
-    """Tell whether the database aborted the transaction for a retry to fix."""
-    cause = error.__cause__
-    # PostgreSQL: 40P01 deadlock_detected, 40001 serialization_failure, 55P03
-    # lock_not_available (a lock_timeout ran out).
-    if getattr(cause, "sqlstate", None) in {"40P01", "40001", "55P03"}:
+    """Tell whether the database aborted the transaction for a retry to fix.
+
+    PostgreSQL: 40P01 deadlock_detected and 40001 serialization_failure, which
+    end a transaction at once and usually pass on a second try.
+    """
+    return getattr(error.__cause__, "sqlstate", None) in {"40P01", "40001"}
+
+
+def _is_lock_timeout(error: DatabaseError) -> bool:
+    """Tell whether the change waited for a lock as long as it may (no point in waiting again).
+
+    PostgreSQL: 55P03 lock_not_available, when a `lock_timeout` ran out;
+    SQLite: "database is locked" once the busy timeout (30 s) ran out.
+    """
+    if getattr(error.__cause__, "sqlstate", None) == "55P03":
         return True
-    # SQLite: the busy timeout ran out while another writer held the lock.
     return isinstance(error, OperationalError) and "database is locked" in str(error)
 
 
@@ -204,6 +215,9 @@ def service[**P, R](func: Callable[P, R]) -> Callable[P, R]:
                     audit.lock_chain()
                     return func(*args, **kwargs)
             except DatabaseError as error:
+                if _is_lock_timeout(error):
+                    logger.warning("%s gave up waiting for a lock: %s", func.__name__, error)
+                    raise Busy() from error
                 if not _is_retryable(error):
                     raise
                 logger.warning(
