@@ -4,11 +4,15 @@ import asyncio
 import random
 import re
 import secrets
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.test import override_settings
 
 from factcheck import services
 from factcheck.loadtest import checks, scenario, server
@@ -162,21 +166,32 @@ def run(config: LoadTestConfig) -> LoadTestResult:
     _sources(tag)
     source_types = list(SourceType.objects.values_list("slug", flat=True))
     baseline = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    connection.close()  # Hold no connection (nor lock) while gunicorn works.
 
-    with server.gunicorn(
-        server.database_url(connection.settings_dict), workers=config.workers
-    ) as served:
-        world = scenario.World(
-            base_url=served.base_url,
-            articles=articles,
-            source_types=source_types,
-            tag=tag,
-        )
-        elapsed = asyncio.run(scenario.work(world, people, seed, config.duration))
-    exceptions = served.log_summary()
-
-    audit_ok, audit_message = checks.verify_audit()
+    # The checkpoints of a scratch database must not land among the real ones:
+    # the run checkpoints the head before it starts, in a file of its own, and
+    # verifies against that checkpoint at the end.
+    with (
+        tempfile.TemporaryDirectory(prefix="factcheck-loadtest-") as scratch,
+        override_settings(FACTCHECK_AUDIT_CHECKPOINTS=Path(scratch) / "checkpoints.jsonl"),
+    ):
+        before_ok, before_message = checks.verify_audit()
+        connection.close()  # Hold no connection (nor lock) while gunicorn works.
+        with server.gunicorn(
+            server.database_url(connection.settings_dict),
+            workers=config.workers,
+            env={"FACTCHECK_AUDIT_CHECKPOINTS": str(settings.FACTCHECK_AUDIT_CHECKPOINTS)},
+        ) as served:
+            world = scenario.World(
+                base_url=served.base_url,
+                articles=articles,
+                source_types=source_types,
+                tag=tag,
+            )
+            elapsed = asyncio.run(scenario.work(world, people, seed, config.duration))
+        exceptions = served.log_summary()
+        after_ok, after_message = checks.verify_audit()
+    audit_ok = before_ok and after_ok
+    audit_message = after_message if before_ok else f"Before the run, {before_message}"
     return LoadTestResult(
         config=config,
         database=connection.vendor,

@@ -45,7 +45,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def server_environment(db_url: str, static_root: str | None) -> dict[str, str]:
+def server_environment(
+    db_url: str, static_root: str | None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     """The caller's environment and settings module, made to serve plain HTTP on loopback.
 
     Everything else stays as production has it: DEBUG off, the manifest static
@@ -73,6 +75,7 @@ def server_environment(db_url: str, static_root: str | None) -> dict[str, str]:
     env["AUDIT_KEY"] = audit_key or secrets.token_urlsafe(32)
     if static_root:
         env["STATIC_ROOT"] = static_root
+    env.update(extra or {})
     return env
 
 
@@ -115,12 +118,18 @@ def _collectstatic(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def gunicorn(db_url: str, *, workers: int = 4, startup_timeout: float = 60) -> Iterator[Server]:
+def gunicorn(
+    db_url: str,
+    *,
+    workers: int = 4,
+    env: dict[str, str] | None = None,
+    startup_timeout: float = 60,
+) -> Iterator[Server]:
     """Serve the workbench with gunicorn for the duration of the block; always stop it."""
     with tempfile.TemporaryDirectory(prefix="factcheck-loadtest-") as scratch:
         needs_manifest = hasattr(staticfiles_storage, "manifest_name")
         static_root = str(Path(scratch) / "static") if needs_manifest else None
-        env = server_environment(db_url, static_root)
+        env = server_environment(db_url, static_root, env)
         if static_root:
             _collectstatic(env)
         port = free_port()
