@@ -1,0 +1,210 @@
+"""The application's own PostgreSQL role: rows only, audit append-only (grant_app_role)."""
+
+import io
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from psycopg import sql
+
+from factcheck.models import AuditEvent, Claim, Note, Source
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def postgresql_only(test):
+    """Collect the test on PostgreSQL only (roles exist there).
+
+    Not a skip: CI counts a skipped test as a failure. On SQLite,
+    test_grant_app_role_refuses_on_sqlite runs instead.
+    """
+    return test if connection.vendor == "postgresql" else None
+
+
+def sqlite_only(test):
+    return test if connection.vendor == "sqlite" else None
+
+
+# What the application's role must never do to the audit history.
+REFUSED = [
+    "ALTER TABLE factcheck_auditevent DISABLE TRIGGER ALL",
+    "ALTER TABLE factcheck_auditevent DISABLE TRIGGER factcheck_auditevent_no_delete",
+    "SET session_replication_role = replica",
+    "SET LOCAL session_replication_role = replica",
+    "UPDATE factcheck_auditevent SET reason = 'forged'",
+    "DELETE FROM factcheck_auditevent",
+    "TRUNCATE factcheck_auditevent",
+    "DROP TRIGGER factcheck_auditevent_no_update ON factcheck_auditevent",
+    "DROP TABLE factcheck_auditevent",
+    "INSERT INTO django_migrations (app, name, applied) VALUES ('x', 'y', now())",
+    "CREATE TABLE factcheck_shadow (id int)",
+]
+
+
+def as_owner(statement: sql.Composable) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement.as_string(connection.connection))
+
+
+@pytest.fixture
+def app_role(transactional_db):
+    """A role of this test run's own (roles are cluster-wide), dropped afterwards."""
+    role = f"fc_app_{os.getpid()}_{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(16)
+    yield role, password
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        exists = cursor.fetchone() is not None
+    if exists:
+        as_owner(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        as_owner(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def connect_as(role: str, password: str) -> psycopg.Connection:
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        dbname=settings["NAME"],
+        user=role,
+        password=password,
+        autocommit=True,
+    )
+
+
+def refusal(app: psycopg.Connection, statement: str) -> type[Exception] | None:
+    """The error class PostgreSQL answers the statement with (None if it was done)."""
+    try:
+        with app.transaction():
+            app.execute(statement)
+    except psycopg.Error as error:
+        return type(error)
+    return None
+
+
+def audit_privileges(app: psycopg.Connection) -> list[str]:
+    """What the connected role may do to the audit table, as information_schema lists it."""
+    rows = app.execute(
+        "SELECT privilege_type FROM information_schema.table_privileges "
+        "WHERE grantee = current_user AND table_name = 'factcheck_auditevent'"
+    ).fetchall()
+    return sorted(privilege for (privilege,) in rows)
+
+
+@postgresql_only
+def test_the_app_role_cannot_touch_the_audit_history_but_can_do_its_work(app_role):
+    role, password = app_role
+    claim = factories.make_claim()
+    events = AuditEvent.objects.count()
+
+    call_command("grant_app_role", role, "--password", password, stdout=io.StringIO())
+
+    with connect_as(role, password) as app:
+        refusals = {statement: refusal(app, statement) for statement in REFUSED}
+        assert refusals == dict.fromkeys(REFUSED, psycopg.errors.InsufficientPrivilege)
+        assert app.execute("SELECT count(*) FROM factcheck_auditevent").fetchone()[0] == events
+        app.execute(
+            "INSERT INTO factcheck_note (claim_id, body, created_at) "
+            "VALUES (%s, 'From app', now())",
+            [claim.pk],
+        )
+        app.execute("UPDATE factcheck_claim SET rationale = 'By app' WHERE id = %s", [claim.pk])
+        app.execute("DELETE FROM factcheck_note WHERE body = 'From app'")
+        # Appending events is the services' job: test_the_app_runs_as_its_role does it.
+        assert audit_privileges(app) == ["INSERT", "SELECT"]
+    assert Claim.objects.get(pk=claim.pk).rationale == "By app"
+    assert not Note.objects.exists()
+
+
+@postgresql_only
+def test_grant_app_role_twice_changes_nothing_and_undoes_looser_grants(app_role):
+    role, password = app_role
+    call_command("grant_app_role", role, "--password", password, stdout=io.StringIO())
+    as_owner(sql.SQL("GRANT ALL ON factcheck_auditevent TO {}").format(sql.Identifier(role)))
+
+    call_command("grant_app_role", role, stdout=io.StringIO())
+
+    with connect_as(role, password) as app:
+        assert audit_privileges(app) == ["INSERT", "SELECT"]
+        assert refusal(app, "TRUNCATE factcheck_auditevent") is (
+            psycopg.errors.InsufficientPrivilege
+        )
+        assert refusal(app, "SELECT count(*) FROM factcheck_source") is None
+
+
+@postgresql_only
+def test_grant_app_role_refuses_the_owner_and_a_superuser(app_role):
+    role, _ = app_role
+    as_owner(sql.SQL("CREATE ROLE {} SUPERUSER").format(sql.Identifier(role)))
+    owner = connection.settings_dict["USER"]
+
+    with pytest.raises(CommandError, match="superuser"):
+        call_command("grant_app_role", role)
+    with pytest.raises(CommandError, match="owns the tables"):
+        call_command("grant_app_role", owner)
+
+
+@postgresql_only
+def test_the_app_runs_as_its_role(app_role, tmp_path):
+    """The services, the chain lock and verify_audit all work without ownership."""
+    role, password = app_role
+    factories.make_claim()
+    call_command("grant_app_role", role, "--password", password, stdout=io.StringIO())
+    database = connection.settings_dict
+    url = (
+        f"postgres://{role}:{password}@{database['HOST'] or 'localhost'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    script = (
+        "from factcheck import services; from tests import factories; "
+        "source = factories.make_source('Made by the app role'); "
+        "claim = factories.make_claim(); "
+        "services.attribution_add(actor=None, claim=claim, source=source); "
+        "services.claim_set_status(actor=None, claim=claim, status='in_progress')"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
+        "SECRET_KEY": "app-role-test-" + "k" * 40,
+        "AUDIT_KEY": settings.AUDIT_KEY,
+        "FACTCHECK_AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.jsonl"),
+        "DEBUG": "false",
+    }
+
+    wrote = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    verified = subprocess.run(
+        [sys.executable, "manage.py", "verify_audit"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert wrote.returncode == 0, wrote.stderr
+    assert Source.objects.filter(name="Made by the app role").exists()
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "Audit chain intact" in verified.stdout
+
+
+@sqlite_only
+def test_grant_app_role_refuses_on_sqlite(db):
+    with pytest.raises(CommandError, match="for PostgreSQL") as refused:
+        call_command("grant_app_role", "factcheck_app")
+
+    assert refused.value.returncode == 2
