@@ -246,6 +246,7 @@ def test_a_restored_backup_holds_the_same_data_and_a_verified_chain(
         "count": AuditEvent.objects.count(),
     }
     assert sidecar["checkpoints"]["lines"] == 1
+    assert backup.stat().st_mode & 0o077 == 0  # password hashes inside: owner only
     assert (tmp_path / sidecar["checkpoints"]["copy"]).read_text().count("\n") == 1
 
 
