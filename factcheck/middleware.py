@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 from factcheck import services
-from factcheck.services._base import _is_retryable
+from factcheck.roles import has_role
+from factcheck.services._base import _is_lock_timeout, _is_retryable
+from factcheck.views.account import no_role
 
 
 class BusyMiddleware:
@@ -26,7 +28,8 @@ class BusyMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         busy = isinstance(exception, services.Busy) or (
-            isinstance(exception, DatabaseError) and _is_retryable(exception)
+            isinstance(exception, DatabaseError)
+            and (_is_retryable(exception) or _is_lock_timeout(exception))
         )
         if not busy:
             return None
@@ -42,3 +45,30 @@ class BusyMiddleware:
             response = HttpResponse(html, status=503)
         response["Retry-After"] = "2"
         return response
+
+
+class NoRoleMiddleware:
+    """Show a logged-in person who holds no role the page that says so, and nothing else.
+
+    Reading needs a role as much as writing does (issue 8): without one, every
+    page, fragment and download answers 403 with that page. What an anonymous
+    visitor may see (the login page) and logging out stay open; staff keep the
+    admin and the workbench.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
+    ) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated or has_role(user):
+            return None
+        match = request.resolver_match
+        if not getattr(view_func, "login_required", True) or match.url_name == "logout":
+            return None
+        return no_role(request)

@@ -78,3 +78,8 @@ def role_of(user: AbstractBaseUser | AnonymousUser) -> str:
         if role in names:
             return role
     return "Staff" if user.is_staff else "No role"
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Tell whether a logged-in person may use the workbench: staff, or a role that reads claims."""
+    return user.is_staff or user.has_perm("factcheck.view_claim")

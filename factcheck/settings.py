@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A logged-in person without a role sees only the page that says so.
+    "factcheck.middleware.NoRoleMiddleware",
     # Deadlocks and lock timeouts the services could not retry away: 503, not 500.
     "factcheck.middleware.BusyMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.
