@@ -57,8 +57,16 @@ class Command(BaseCommand):
         with transaction.atomic(using=database), connection.cursor() as cursor:
             created = self._ensure_role(cursor, connection, role, password)
             self._grant(cursor, connection, role)
+            # PostgreSQL 14 and older let PUBLIC create tables in the public schema.
+            cursor.execute("SELECT has_schema_privilege(%s, current_schema(), 'CREATE')", [role])
+            can_create = cursor.fetchone()[0]
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} role {role}: rows only, audit append-only."))
+        if can_create:
+            self.stderr.write(
+                f"Warning: {role} may still create tables in the schema (through PUBLIC); "
+                "as the owner run: REVOKE CREATE ON SCHEMA public FROM PUBLIC"
+            )
 
     def _ensure_role(self, cursor, connection, role: str, password: str) -> bool:
         cursor.execute("SELECT current_user")
