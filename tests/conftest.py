@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.conf import settings as django_settings
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # must still be allowed to run there (and in live_server's threads).
@@ -10,10 +11,13 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def audit_checkpoints(settings, tmp_path):
+def audit_checkpoints(monkeypatch, tmp_path):
     """Give each test its own audit checkpoint file: the suite flushes the audit table."""
-    settings.FACTCHECK_AUDIT_CHECKPOINTS = tmp_path / "audit-checkpoints.jsonl"
-    return settings.FACTCHECK_AUDIT_CHECKPOINTS
+    # Not pytest-django's `settings`: its override hides settings.SETTINGS_MODULE,
+    # which commands that start child processes pass on.
+    path = tmp_path / "audit-checkpoints.jsonl"
+    monkeypatch.setattr(django_settings, "FACTCHECK_AUDIT_CHECKPOINTS", path)
+    return path
 
 
 @pytest.fixture
