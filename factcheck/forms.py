@@ -20,7 +20,10 @@ class ModelIdsField(forms.ModelMultipleChoiceField):
     def _check_values(self, value: Any) -> Any:
         for pk in value:
             text = str(pk).strip()
-            if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID):
+            # The length first: Python refuses int() of more than 4,300 digits.
+            if not (
+                text.isascii() and text.isdigit() and len(text) <= 19 and 1 <= int(text) <= MAX_ID
+            ):
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

@@ -5,13 +5,38 @@ A refused request writes nothing: the row counts of every factcheck table
 """
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote_plus
 
 import pytest
-from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from factcheck import services
+from factcheck.filters import AuditEventFilter, ClaimFilter
+from factcheck.forms import (
+    ArticleListForm,
+    AttributionEditForm,
+    AttributionForm,
+    ClaimCreateForm,
+    EvidenceForm,
+    NoteForm,
+    PasteArticleForm,
+    RationaleForm,
+    RemoveForm,
+    SourceSearchForm,
+    StatusForm,
+)
 from factcheck.models import Article, AuditEvent, Claim, VerificationStatus
+from factcheck.views.queue import BulkForm
+from tests import factories
+from tests.test_url_access import APP_VIEWS, row_counts
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 HUGE_ID = "9" * 20
@@ -19,17 +44,15 @@ HUGE_ID = "9" * 20
 SUPERSCRIPT = "²"
 
 
-def row_counts() -> dict[str, int]:
-    """The number of rows in every table of the factcheck app, the audit table among them."""
-    return {
-        model._meta.db_table: model._default_manager.count()
-        for model in apps.get_app_config("factcheck").get_models()
-    }
-
-
 @pytest.fixture
 def logged_in(client, reviewer):
     client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
     return client
 
 
@@ -274,3 +297,354 @@ def test_text_hash_reads_any_string():
 
     assert len(text_hash("a\ud800b")) == 64
     assert text_hash("a\ud800b") != text_hash("ab")
+
+
+# ---------------------------------------------------------------------------
+# Generated input at every field of every view
+#
+# The profile comes from the environment, as the plugin's --hypothesis-profile
+# is read before this module registers it: `ci` (derandomized, so a CI run is
+# reproducible) when CI is set, else `dev`; HYPOTHESIS_PROFILE overrides both.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", database=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
+
+BOUNDED = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+NASTY = [
+    "\ud800",
+    "a\udfffb",
+    "\x00",
+    "a\x00b",
+    SUPERSCRIPT,
+    "¹²³",
+    "١٢",
+    "９",
+    "½",
+    "Ⅻ",
+    HUGE_ID,
+    "-" + HUGE_ID,
+    str(2**63),
+    str(2**63 - 1),
+    str(2**31),
+    "0",
+    "-1",
+    "1.5",
+    "1e309",
+    "NaN",
+    " 7 ",
+    "\u202eevil\u202c",
+    "\u200f",
+    "שלום",
+    "مرحبا",
+    "null",
+    "true",
+    "[]",
+    "'; DROP TABLE factcheck_claim; --",
+    "<script>alert(1)</script>",
+    "%00",
+    "../../etc/passwd",
+    "9" * 5000,
+    "a" * 3000,
+    "2024-02-30",
+    "0001-01-01",
+    "9999-12-31",
+]
+# Every character, lone surrogates included.
+ANY_CHARACTER = st.characters(exclude_categories=())
+HOSTILE = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(ANY_CHARACTER, max_size=40),
+    st.integers().map(str),
+    st.lists(st.sampled_from(NASTY), min_size=1, max_size=3).map("".join),
+)
+
+
+def encoded(pairs: list[tuple[str, str]]) -> str:
+    """Form-encode as a browser would, but let lone surrogates through as their bytes."""
+    return "&".join(
+        f"{quote_plus(key)}={quote_plus(value.encode('utf-8', 'surrogatepass'))}"
+        for key, value in pairs
+    )
+
+
+def hostile_pairs(data, names: list[str], valid: dict[str, str]) -> list[tuple[str, str]]:
+    """Valid values for every field but a few, and generated ones, possibly repeated, there."""
+    broken = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
+    pairs = [(name, value) for name, value in valid.items() if name not in broken]
+    for name in broken:
+        for value in data.draw(st.lists(HOSTILE, min_size=1, max_size=2)):
+            pairs.append((name, value))
+    return pairs
+
+
+def field_names(form) -> list[str]:
+    """The names a form's fields are submitted under (a range is two: `_after`, `_before`)."""
+    names = []
+    for name, field in form.fields.items():
+        suffixes = getattr(field.widget, "suffixes", None)
+        names.extend(f"{name}_{suffix}" for suffix in suffixes) if suffixes else names.append(name)
+    return names
+
+
+@dataclass
+class Scene:
+    claim: Claim
+    attribution_id: int
+    link_id: int
+
+
+@pytest.fixture
+def scene(db) -> Scene:
+    article = factories.make_article(text="Title\n\nOne claim here. Another claim there.")
+    claim = factories.make_claim(article=article, phrase="One claim here.")
+    attribution = services.attribution_add(
+        actor=None, claim=claim, source=factories.make_source("Ministry")
+    )
+    link = services.evidence_add(actor=None, claim=claim, url="https://example.org/a")
+    return Scene(claim=claim, attribution_id=attribution.pk, link_id=link.pk)
+
+
+def claim_filter_names() -> list[str]:
+    return [*field_names(ClaimFilter().form), "page"]
+
+
+def audit_filter_names() -> list[str]:
+    return [*field_names(AuditEventFilter().form), "page"]
+
+
+def reads(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
+    """Each read view: its URL, the query parameters it reads, and valid values for them."""
+    claim = scene.claim
+    return {
+        "home": (reverse("home"), [*field_names(ArticleListForm()), "page"], {"q": "claim"}),
+        "queue": (reverse("queue"), claim_filter_names(), {"status": "unverified"}),
+        "activity": (reverse("activity"), audit_filter_names(), {"object_type": "claim"}),
+        "export_claims": (reverse("export_claims"), [*claim_filter_names(), "bom"], {}),
+        "export_audit": (reverse("export_audit"), [*audit_filter_names(), "bom"], {}),
+        "claim_reviews_jsonld": (reverse("claim_reviews_jsonld"), claim_filter_names(), {}),
+        "source_search": (reverse("source_search"), field_names(SourceSearchForm()), {}),
+        "review": (reverse("review", args=[claim.article_id]), ["claim"], {}),
+        "claim_detail": (reverse("claim_detail", args=[claim.pk]), ["tab"], {}),
+        "claim_review_jsonld": (reverse("claim_review_jsonld", args=[claim.pk]), ["x"], {}),
+    }
+
+
+def writes(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
+    """Each write view: its URL, the fields it reads, and valid values for them."""
+    claim = Claim.objects.get(pk=scene.claim.pk)
+    article = claim.article
+    start = article.text.index("Another claim there.")
+    version = {"version": str(claim.version)}
+
+    def claim_url(name: str) -> str:
+        return reverse(name, args=[claim.pk])
+
+    return {
+        "article_import": (
+            reverse("article_import"),
+            ["mode", *field_names(PasteArticleForm())],
+            {"mode": "paste", "title": "T", "language": "en", "text": "Fresh"},
+        ),
+        "claim_create": (
+            reverse("claim_create", args=[article.pk]),
+            field_names(ClaimCreateForm()),
+            {"start": str(start), "end": str(start + 20), "text": "Another claim there."},
+        ),
+        "claim_status": (
+            claim_url("claim_status"),
+            field_names(StatusForm()),
+            {**version, "status": "in_progress"},
+        ),
+        "claim_rationale": (
+            claim_url("claim_rationale"),
+            field_names(RationaleForm()),
+            {**version, "rationale": "R"},
+        ),
+        "claim_delete": (claim_url("claim_delete"), field_names(RemoveForm()), version),
+        "claim_undo": (claim_url("claim_undo"), field_names(RemoveForm()), version),
+        "claim_sign_off": (claim_url("claim_sign_off"), field_names(RemoveForm()), version),
+        "claim_reopen": (claim_url("claim_reopen"), field_names(RemoveForm()), version),
+        "attribution_add": (
+            claim_url("attribution_add"),
+            field_names(AttributionForm()),
+            {
+                **version,
+                "new_source_name": "WHO",
+                "new_source_type": "organization",
+                "quote_mode": "paraphrase",
+            },
+        ),
+        "attribution_edit": (
+            reverse("attribution_edit", args=[scene.attribution_id]),
+            field_names(AttributionEditForm()),
+            {**version, "quote_mode": "direct"},
+        ),
+        "attribution_remove": (
+            reverse("attribution_remove", args=[scene.attribution_id]),
+            field_names(RemoveForm()),
+            version,
+        ),
+        "evidence_add": (
+            claim_url("evidence_add"),
+            field_names(EvidenceForm()),
+            {**version, "url": "https://example.org/b"},
+        ),
+        "evidence_remove": (
+            reverse("evidence_remove", args=[scene.link_id]),
+            field_names(RemoveForm()),
+            version,
+        ),
+        "note_add": (claim_url("note_add"), field_names(NoteForm()), {"body": "N"}),
+        "queue_bulk": (
+            reverse("queue_bulk"),
+            field_names(BulkForm()),
+            {"action": "in_progress", "claims": str(claim.pk)},
+        ),
+    }
+
+
+WRITE_VIEWS = [
+    "article_import",
+    "claim_create",
+    "claim_status",
+    "claim_rationale",
+    "claim_delete",
+    "claim_undo",
+    "claim_sign_off",
+    "claim_reopen",
+    "attribution_add",
+    "attribution_edit",
+    "attribution_remove",
+    "evidence_add",
+    "evidence_remove",
+    "note_add",
+    "queue_bulk",
+]
+READ_VIEWS = [
+    "home",
+    "queue",
+    "activity",
+    "export_claims",
+    "export_audit",
+    "claim_reviews_jsonld",
+    "source_search",
+    "review",
+    "claim_detail",
+    "claim_review_jsonld",
+]
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Undo whatever one generated example wrote, so the next one starts from the same scene."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def answer_of(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("view", READ_VIEWS)
+@BOUNDED
+@given(data=st.data())
+def test_generated_query_parameters_never_answer_5xx(editor_client, scene, view, data):
+    client = editor_client
+    url, names, valid = reads(scene)[view]
+    query = encoded(hostile_pairs(data, names, valid))
+    htmx = HTMX if data.draw(st.booleans()) else {}
+
+    with rolled_back():
+        before = row_counts()
+        response = client.get(f"{url}?{query}", **htmx)
+        answer_of(response)
+        after = row_counts()
+
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert after == before
+
+
+@pytest.mark.parametrize("view", WRITE_VIEWS)
+@BOUNDED
+@given(data=st.data())
+def test_generated_form_fields_never_answer_5xx(editor_client, scene, view, data):
+    client = editor_client
+    url, names, valid = writes(scene)[view]
+    body = encoded(hostile_pairs(data, names, valid))
+    query = encoded(hostile_pairs(data, claim_filter_names(), {})) if view == "queue_bulk" else ""
+    htmx = HTMX if data.draw(st.booleans()) else {}
+
+    with rolled_back():
+        before = row_counts()
+        response = client.post(
+            f"{url}?{query}" if query else url,
+            data=body.encode("ascii"),
+            content_type="application/x-www-form-urlencoded",
+            **htmx,
+        )
+        after = row_counts()
+
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert after == before
+
+
+JSON_KEYS = st.sampled_from(["text", "title", "outlet", "url", "language", "date", "published_on"])
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | HOSTILE,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(JSON_KEYS | st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@BOUNDED
+@given(
+    article=st.dictionaries(JSON_KEYS, JSON_VALUES, max_size=6),
+    many=st.booleans(),
+)
+def test_generated_json_uploads_never_answer_5xx(logged_in, article, many):
+    client = logged_in
+    content = json.dumps([article, article] if many else article)
+
+    with rolled_back():
+        before = row_counts()
+        response = upload(client, "generated.json", content)
+        after = row_counts()
+
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert after == before
+
+
+@BOUNDED
+@given(
+    name=st.sampled_from(["a.txt", "a.md", "a.html", "a.json", "a.htm", "a.pdf"]),
+    content=st.binary(max_size=300) | st.text(ANY_CHARACTER, max_size=300),
+)
+def test_generated_files_never_answer_5xx(logged_in, name, content):
+    client = logged_in
+
+    with rolled_back():
+        before = row_counts()
+        response = upload(client, name, content)
+        after = row_counts()
+
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert after == before
+
+
+def test_every_view_gets_generated_input():
+    assert set(READ_VIEWS) | set(WRITE_VIEWS) == set(APP_VIEWS)
