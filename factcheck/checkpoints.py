@@ -193,9 +193,10 @@ def verify(path: Path | None = None) -> Verification:
                 matched.add(checkpoint)
     if chain_problem is not None:
         problems.insert(0, chain_problem)
-    for checkpoint in checkpoints:
-        if checkpoint.last_id is None or checkpoint.last_id in seen_heads:
-            continue  # an empty chain's checkpoint, or compared above
+    # A head that is gone: the latest checkpoint naming one tells the story.
+    lost = [c for c in checkpoints if c.last_id is not None and c.last_id not in seen_heads]
+    if lost:
+        checkpoint = max(lost, key=lambda c: (c.count, c.line))
         if result.count == 0:
             problems.append(
                 f"The audit table is empty, but {checkpoint} recorded {checkpoint.count} "
@@ -211,6 +212,10 @@ def verify(path: Path | None = None) -> Verification:
             problems.append(
                 f"Audit event #{checkpoint.last_id}, the head recorded at {checkpoint}, is "
                 "missing (it was deleted)."
+            )
+        if len(lost) > 1:
+            problems.append(
+                f"{len(lost) - 1} earlier checkpoint(s) also name audit events that are missing."
             )
     if last_legacy is not None and not any(
         checkpoint.last_id is not None and checkpoint.last_id >= last_legacy

@@ -415,13 +415,15 @@ def test_truncating_the_tail_and_writing_as_many_new_events_is_reported(history,
 
 def test_emptying_the_table_is_reported_against_a_checkpoint(history):
     run_verify()
+    run_verify()
 
     delete_events()
 
     message = run_verify_failing()
-    assert "The audit table is empty, but checkpoint line 1" in message
+    assert "The audit table is empty, but checkpoint line 2" in message
     assert "recorded 5 event(s)" in message
     assert "the table was emptied" in message
+    assert "1 earlier checkpoint(s) also name audit events that are missing" in message
 
 
 def test_a_tampered_checkpoint_line_is_reported(history, audit_checkpoints):
