@@ -7,7 +7,7 @@ from django.db import connection
 
 from factcheck import services
 from factcheck.loadtest import LoadTestConfig, run
-from factcheck.loadtest.checks import missing_events, percentile
+from factcheck.loadtest.checks import is_error, missing_events, percentile
 from factcheck.loadtest.scenario import Expected
 from factcheck.loadtest.server import database_url, summarise_log
 from factcheck.models import AuditEvent
@@ -66,6 +66,14 @@ def test_one_audit_event_answers_for_one_write_only(reviewer, article):
     missing = missing_events([twice, twice], baseline)
 
     assert missing == [twice]
+
+
+def test_a_5xx_an_unexpected_4xx_or_no_answer_is_an_error_and_a_refusal_is_not():
+    statuses = [200, 302, 409, 422, 400, 403, 404, 500, 503, 0]
+
+    errors = [status for status in statuses if is_error(status)]
+
+    assert errors == [400, 403, 404, 500, 503, 0]
 
 
 def test_percentiles_are_nearest_rank():
