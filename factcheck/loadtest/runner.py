@@ -60,6 +60,7 @@ class LoadTestResult:
     base_url: str = ""
     server_pid: int = 0
     server_exceptions: dict[str, int] = field(default_factory=dict)
+    server_log: Path | None = None
 
     @property
     def errors(self) -> int:
@@ -101,6 +102,8 @@ class LoadTestResult:
             lines.append(f"  failed: {failure}")
         for exception, count in list(self.server_exceptions.items())[:10]:
             lines.append(f"  server logged {count}×: {exception}")
+        if self.server_log:
+            lines.append(f"  gunicorn's log, with the tracebacks: {self.server_log}")
         lines.append("PASSED" if self.passed else "FAILED")
         return "\n".join(lines)
 
@@ -189,6 +192,7 @@ def run(config: LoadTestConfig) -> LoadTestResult:
             )
             elapsed = asyncio.run(scenario.work(world, people, seed, config.duration))
         exceptions = served.log_summary()
+        kept_log = served.kept_log
         after_ok, after_message = checks.verify_audit()
     audit_ok = before_ok and after_ok
     audit_message = after_message if before_ok else f"Before the run, {before_message}"
@@ -206,4 +210,5 @@ def run(config: LoadTestConfig) -> LoadTestResult:
         base_url=served.base_url,
         server_pid=served.pid,
         server_exceptions=dict(exceptions.most_common()),
+        server_log=kept_log,
     )

@@ -85,9 +85,15 @@ class Server:
     log_path: Path
     pid: int
 
+    kept_log: Path | None = None
+
     def log_summary(self) -> Counter[str]:
         """The exceptions the server logged, by their last line, most frequent first."""
-        return summarise_log(self.log_path.read_text(encoding="utf-8", errors="replace"))
+        return summarise_log(self.log_text())
+
+    def log_text(self) -> str:
+        path = self.kept_log or self.log_path
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 
 def summarise_log(log: str) -> Counter[str]:
@@ -153,17 +159,16 @@ def gunicorn(
             yield server
         finally:
             _stop(process)
-            # Keep the log readable after the folder goes.
-            server.log_path = _keep(log_path)
+            # A log with tracebacks outlives the folder, for whoever reads the report.
+            if "Traceback" in server.log_text():
+                server.kept_log = _keep(log_path)
 
 
 def _wait_until_serving(process: subprocess.Popen, server: Server, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
-                "gunicorn exited while starting:\n" + server.log_path.read_text(errors="replace")
-            )
+            raise RuntimeError("gunicorn exited while starting:\n" + server.log_text())
         try:
             response = httpx.get(f"{server.base_url}/login/", timeout=5)
         except httpx.TransportError:
@@ -173,7 +178,7 @@ def _wait_until_serving(process: subprocess.Popen, server: Server, timeout: floa
             return
         raise RuntimeError(
             f"gunicorn answered GET /login/ with {response.status_code}:\n"
-            + server.log_path.read_text(errors="replace")[-4000:]
+            + server.log_text()[-4000:]
         )
     raise RuntimeError(f"gunicorn did not serve within {timeout:.0f} s")
 
@@ -191,6 +196,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def _keep(log_path: Path) -> Path:
-    kept = Path(tempfile.gettempdir()) / f"factcheck-loadtest-{os.getpid()}.log"
-    kept.write_bytes(log_path.read_bytes())
-    return kept
+    handle, name = tempfile.mkstemp(prefix="factcheck-loadtest-", suffix=".log")
+    with os.fdopen(handle, "wb") as kept:
+        kept.write(log_path.read_bytes())
+    return Path(name)
