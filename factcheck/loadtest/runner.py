@@ -72,6 +72,7 @@ class LoadTestResult:
         return (
             self.errors == 0
             and not self.failures
+            and not self.server_exceptions
             and not self.missing
             and not self.state_problems
             and self.audit_ok
