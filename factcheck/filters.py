@@ -52,6 +52,46 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+def parameters_of(form: forms.Form) -> dict[str, str]:
+    """The query parameters a filter form reads, each with its field's name.
+
+    A from–until range reads two (`updated_after`, `updated_before`).
+    """
+    parameters = {}
+    for name, field in form.fields.items():
+        suffixes = getattr(field.widget, "suffixes", None)
+        for parameter in [f"{name}_{suffix}" for suffix in suffixes] if suffixes else [name]:
+            parameters[parameter] = name
+    return parameters
+
+
+class QueryForm(forms.Form):
+    """A filter form that refuses NUL in any parameter, as a CharField does.
+
+    A checkbox reads any value as "on", and a bad sort is ignored, so without
+    this a NUL could reach the export's audit record, which PostgreSQL refuses.
+    """
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        getlist = getattr(self.data, "getlist", lambda key: [self.data.get(key)])
+        for parameter, name in parameters_of(self).items():
+            values = [value for value in getlist(parameter) if isinstance(value, str)]
+            if name not in self.errors and any("\x00" in value for value in values):
+                self.add_error(name, "Null characters are not allowed.")
+        return data
+
+
+def applied(filterset: Any, query: QueryDict) -> QueryDict:
+    """The parameters of `query` that the filters read and accepted, for the audit record."""
+    parameters = parameters_of(filterset.form)
+    kept = QueryDict(mutable=True)
+    for key, values in query.lists():
+        if key in parameters and parameters[key] not in filterset.errors:
+            kept.setlist(key, values)
+    return kept
+
+
 def _attributions() -> QuerySet[Attribution]:
     return Attribution.objects.filter(claim=OuterRef("pk"))
 
@@ -105,6 +145,7 @@ class ClaimFilter(django_filters.FilterSet):
     class Meta:
         model = Claim
         fields: list[str] = []
+        form = QueryForm
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         # The default order, which a valid `?sort=` replaces; an invalid one is ignored.
@@ -172,6 +213,7 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields: list[str] = []
+        form = QueryForm
 
 
 def errors_of(

@@ -182,6 +182,28 @@ def test_a_refused_export_writes_no_audit_event(logged_in, claim, name, field, v
     assert row_counts() == before
 
 
+@pytest.mark.parametrize("name", ["export_claims", "claim_reviews_jsonld"])
+def test_a_nul_in_a_checkbox_is_refused_not_recorded(logged_in, claim, name):
+    before = row_counts()
+
+    response = logged_in.get(reverse(name), {"awaiting_sign_off": "\x00"})
+
+    assert response.status_code == 400
+    assert "Awaiting sign-off (awaiting_sign_off): Null characters" in response.content.decode()
+    assert row_counts() == before
+
+
+def test_an_export_records_only_the_filters_it_applied(logged_in, claim):
+    response = logged_in.get(
+        reverse("export_claims"),
+        {"status": "unverified", "sort": "\x00", "x": "\x00", "bom": "1", "page": "2"},
+    )
+    b"".join(response.streaming_content)
+
+    event = AuditEvent.objects.get(action="export.claims")
+    assert event.changes["filters"] == [None, {"status": "unverified"}]
+
+
 def test_a_refused_export_names_the_field_as_the_page_labels_it(logged_in, claim):
     response = logged_in.get(reverse("export_claims"), {"updated_after": "soon"})
 

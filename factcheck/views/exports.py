@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from factcheck import audit, exports
-from factcheck.filters import AuditEventFilter, ClaimFilter, errors_of
+from factcheck.filters import AuditEventFilter, ClaimFilter, applied, errors_of
 from factcheck.models import AuditEvent, Claim
 
 JSON_LD = "application/ld+json"
@@ -107,7 +107,7 @@ def export_claims(request: HttpRequest) -> HttpResponse:
     return claims_csv_response(
         actor=request.user,
         claims=claim_filter.qs,
-        filters=exports.filters_of(request.GET),
+        filters=exports.filters_of(applied(claim_filter, request.GET)),
         bom=_wants_bom(request.GET),
     )
 
@@ -123,7 +123,7 @@ def export_audit(request: HttpRequest) -> HttpResponse:
     return audit_csv_response(
         actor=request.user,
         events=event_filter.qs,
-        filters=exports.filters_of(request.GET),
+        filters=exports.filters_of(applied(event_filter, request.GET)),
         bom=_wants_bom(request.GET),
     )
 
@@ -176,7 +176,7 @@ def claim_reviews_jsonld(request: HttpRequest) -> HttpResponse:
         action="export.claimreview",
         object_id="claimreview",
         object_repr="ClaimReview JSON-LD",
-        filters=exports.filters_of(request.GET),
+        filters=exports.filters_of(applied(claim_filter, request.GET)),
         header=False,
     )
     return _stream(
