@@ -3,6 +3,8 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from factcheck.models import GroundRule, QuoteMode, Source, SourceType, VerificationStatus
 
@@ -182,3 +184,17 @@ def labelled_errors(form: forms.Form) -> list[tuple[str, str]]:
         (form.fields[name].label or name if name in form.fields else "", " ".join(problems))
         for name, problems in form.errors.items()
     ]
+
+
+class LoginForm(AuthenticationForm):
+    """The login form, refusing a user name longer than any account's before it is checked.
+
+    Django sets the field's max_length only for the browser; a longer name
+    reached django-axes, whose failure record PostgreSQL refuses over 255
+    characters.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))

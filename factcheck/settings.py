@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # A logged-in person without a role sees only the page that says so.
     "factcheck.middleware.NoRoleMiddleware",
+    # NUL in the admin's search (or any view not ours) answers 400, not 500.
+    "factcheck.middleware.NullCharacterMiddleware",
     # Deadlocks and lock timeouts the services could not retry away: 503, not 500.
     "factcheck.middleware.BusyMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.

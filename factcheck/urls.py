@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from factcheck.forms import LoginForm
 from factcheck.views import articles, review
 from factcheck.views import exports as export_views
 from factcheck.views.activity import activity
@@ -32,7 +33,9 @@ urlpatterns = [
     path("sources/search/", review.source_search, name="source_search"),
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

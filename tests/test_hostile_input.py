@@ -670,3 +670,38 @@ def test_generated_files_never_answer_5xx(logged_in, name, content):
 
 def test_every_view_gets_generated_input():
     assert set(READ_VIEWS) | set(WRITE_VIEWS) == set(APP_VIEWS)
+
+
+@pytest.mark.parametrize("username", ["u" * 300, HUGE_ID * 20])
+def test_an_odd_user_name_at_login_is_refused_not_a_crash(client, db, username):
+    response = client.post(reverse("login"), {"username": username, "password": "pw"})
+
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/factcheck/claim/?q=%00",
+        "/admin/factcheck/article/?q=a%00b",
+        "/admin/factcheck/source/?q=%00",
+        "/admin/factcheck/auditevent/?q=%00",
+        "/admin/auth/user/?q=%00",
+    ],
+)
+def test_a_nul_in_the_admin_search_answers_400(admin_client, path):
+    response = admin_client.get(path)
+
+    assert response.status_code == 400
+    assert "Null characters are not allowed in “q”." in response.content.decode()
+
+
+def test_a_nul_in_the_login_form_answers_400(client, db):
+    before = row_counts()
+
+    response = client.post(reverse("login"), {"username": "a\x00b", "password": "pw"})
+
+    assert response.status_code == 400
+    assert "Null characters are not allowed in “username”." in response.content.decode()
+    assert row_counts() == before
