@@ -705,3 +705,42 @@ def test_a_nul_in_the_login_form_answers_400(client, db):
     assert response.status_code == 400
     assert "Null characters are not allowed in “username”." in response.content.decode()
     assert row_counts() == before
+
+
+@BOUNDED
+@given(data=st.data())
+def test_generated_login_fields_never_answer_5xx(client, reviewer, data):
+    pairs = hostile_pairs(data, ["username", "password", "next"], {"username": "rita"})
+
+    with rolled_back():
+        before = row_counts()
+        response = client.post(
+            reverse("login"),
+            data=encoded(pairs).encode("ascii"),
+            content_type="application/x-www-form-urlencoded",
+        )
+        after = row_counts()
+
+    assert response.status_code < 500
+    assert after == before
+
+
+@pytest.mark.parametrize("model", ["claim", "article", "source", "auditevent", "attribution"])
+@BOUNDED
+@given(data=st.data())
+def test_generated_admin_list_parameters_never_answer_5xx(admin_client, scene, model, data):
+    names = [
+        "q",
+        "p",
+        "o",
+        "e",
+        "all",
+        "status__exact",
+        "source_type__id__exact",
+        "_changelist_filters",
+    ]
+    query = encoded(hostile_pairs(data, names, {}))
+
+    response = admin_client.get(f"/admin/factcheck/{model}/?{query}")
+
+    assert response.status_code < 500
