@@ -65,6 +65,7 @@ def test_deploy_check_reports_no_warnings_with_production_settings(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
         "SECRET_KEY": "x" * 20 + "production-like-secret-key-0123456789-abcdefghijklmnop",
+        "AUDIT_KEY": "y" * 20 + "production-like-audit-key-0123456789",
         "DEBUG": "false",
         "ALLOWED_HOSTS": "factcheck.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
