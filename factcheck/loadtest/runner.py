@@ -1,6 +1,7 @@
 """Set up the people and articles, run the scenario against gunicorn, and judge the run."""
 
 import asyncio
+import concurrent.futures
 import random
 import re
 import secrets
@@ -191,7 +192,7 @@ def run(config: LoadTestConfig) -> LoadTestResult:
                 source_types=source_types,
                 tag=tag,
             )
-            elapsed = asyncio.run(scenario.work(world, people, seed, config.duration))
+            elapsed = _run_in_own_loop(scenario.work(world, people, seed, config.duration))
         exceptions = served.log_summary()
         kept_log = served.kept_log
         after_ok, after_message = checks.verify_audit()
@@ -213,3 +214,13 @@ def run(config: LoadTestConfig) -> LoadTestResult:
         server_exceptions=dict(exceptions.most_common()),
         server_log=kept_log,
     )
+
+
+def _run_in_own_loop(coroutine):
+    """Run the clients' event loop in a thread of its own.
+
+    The caller's thread may already run a loop (Playwright's sync API leaves
+    one in the test process), and asyncio.run() refuses to start inside one.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
