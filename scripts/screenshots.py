@@ -46,6 +46,10 @@ services.evidence_add(actor=reviewer, claim=deaths, url="https://www.ochaopt.org
 services.claim_set_status(actor=reviewer, claim=deaths, status="in_progress")
 services.claim_set_status(actor=reviewer, claim=deaths, status="verified")
 services.verdict_sign_off(actor=editor, claim=deaths)
+# A source renamed after sign-off: the panel says so, the ClaimReview keeps what was signed.
+cited = deaths.attributions.first()
+if cited is not None:
+    services.source_update(actor=editor, source=cited.source, name=cited.source.name + " (Gaza)")
 gaps = next(c for c in claims if c.text.startswith("Senior U.S. officials"))
 services.claim_update(actor=reviewer, claim=gaps, rationale="Only one side's account so far.")
 services.evidence_add(actor=reviewer, claim=gaps, url="https://www.whitehouse.gov/briefings/")
@@ -121,6 +125,9 @@ def shoot(base: str, out: Path) -> None:
         page.locator("#claim-panel").wait_for()
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=out / "review.png")
+        page.locator(".claim-link", has_text="38,193").click()
+        page.locator(".drift").wait_for()
+        page.locator("#panel").screenshot(path=out / "signed-off.png")
         page.goto(f"{base}/claims/")
         page.screenshot(path=out / "queue.png")
         page.goto(f"{base}/activity/")
