@@ -818,3 +818,15 @@ def test_source_merge_drops_an_attribution_the_claim_already_has(editor, seeded)
     assert merged.changes["duplicate_attributions_removed"] == [None, [dropped.pk]]
     assert merged.changes["attributions_moved"] == [None, []]
     assert not Source.objects.filter(pk=duplicate.pk).exists()
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800"], ids=["nul", "surrogate"])
+@pytest.mark.parametrize("field", ["title", "text"])
+def test_article_create_refuses_text_no_database_keeps_alike(db, bad, field):
+    values = {"title": "A title", "text": "Body of the story."}
+    values[field] = values[field] + bad
+
+    with pytest.raises(services.DomainError, match=field):
+        services.article_create(actor=None, **values)
+
+    assert not Article.objects.exists()

@@ -200,7 +200,7 @@ def test_filter_by_date_range(logged_in, reviewer):
 def test_an_unreadable_filter_lists_nothing_and_says_why(logged_in, activity_data, query):
     response = logged_in.get(ACTIVITY, query)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert listed(response) == []
     assert "could not be read" in response.content.decode()
 

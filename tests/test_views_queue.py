@@ -211,7 +211,7 @@ def test_date_range_filters_on_the_last_change(logged_in, reviewer):
 def test_an_unreadable_filter_lists_nothing_and_says_why(logged_in, queue_data, query):
     response = logged_in.get(QUEUE, query)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert listed(response) == []
     assert "could not be read" in response.content.decode()
 

@@ -23,6 +23,18 @@ from factcheck.services._base import (
 ARTICLE_FIELDS = ("title", "outlet", "url", "published_on", "language")
 
 
+def _check_storable(article: Article) -> None:
+    """Refuse text no database keeps alike: NUL (PostgreSQL refuses it) and lone surrogates."""
+    for name in ("title", "outlet", "url", "language", "text"):
+        value = getattr(article, name) or ""
+        if "\x00" in value:
+            raise DomainError(f"The article's {name} holds a NUL character.", field=name)
+        if any("\ud800" <= char <= "\udfff" for char in value):
+            raise DomainError(
+                f"The article's {name} holds a lone surrogate, which is not text.", field=name
+            )
+
+
 @service
 def article_create(
     *,
@@ -52,6 +64,7 @@ def article_create(
         content_hash=text_hash(text),
         created_by=actor,
     )
+    _check_storable(article)
     _full_clean(article, validate_unique=False)
     try:
         with transaction.atomic():
@@ -110,6 +123,7 @@ def article_update(*, actor, article: Article, reason: str = "", **fields: Any) 
         article.content_hash = text_hash(article.text)
         del changes["text"]
         changes["content_hash"] = [old_hash, article.content_hash]
+    _check_storable(article)
     _full_clean(article)
     article.save()
     audit.record(
