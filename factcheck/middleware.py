@@ -12,19 +12,23 @@ from factcheck.services._base import _is_lock_timeout, _is_retryable
 from factcheck.views.account import no_role
 
 
-class BusyMiddleware:
-    """Answer 503 with a message when the database kept aborting a change (deadlock, locks).
-
-    The services retry such a transaction a few times (`services._base.service`);
-    when it still fails, nothing was saved and the person is told to try again,
-    instead of meeting a 500.
-    """
+class _Middleware:
+    """Django's middleware protocol; the subclasses act in their `process_*` hooks."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
+
+
+class BusyMiddleware(_Middleware):
+    """Answer 503 with a message when the database kept aborting a change (deadlock, locks).
+
+    The services retry such a transaction a few times (`services._base.service`);
+    when it still fails, nothing was saved and the person is told to try again,
+    instead of meeting a 500.
+    """
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         busy = isinstance(exception, services.Busy) or (
@@ -47,7 +51,7 @@ class BusyMiddleware:
         return response
 
 
-class NoRoleMiddleware:
+class NoRoleMiddleware(_Middleware):
     """Show a logged-in person who holds no role the page that says so, and nothing else.
 
     Reading needs a role as much as writing does (issue 8): without one, every
@@ -55,12 +59,6 @@ class NoRoleMiddleware:
     visitor may see (the login page) and logging out stay open; staff keep the
     admin and the workbench.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict
@@ -74,19 +72,13 @@ class NoRoleMiddleware:
         return no_role(request)
 
 
-class NullCharacterMiddleware:
+class NullCharacterMiddleware(_Middleware):
     """Refuse NUL in the query or form of a view that does not read them through our forms.
 
     Our views refuse NUL field by field, naming the field; Django's own views
     do not always (the admin's search hands it to the database, which on
     PostgreSQL fails), so for those this answers 400 instead of a 500.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_view(
         self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict

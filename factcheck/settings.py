@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from dotenv import load_dotenv
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -24,6 +25,15 @@ def env_bool(name: str, default: bool) -> bool:
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
+
+# A `.env` file in the project folder supplies what the environment does not
+# set: `scripts/start` writes one for the local demo (DEBUG and its audit key),
+# so that every `manage.py` command works from a new shell. Production sets
+# real environment variables and has no such file; FACTCHECK_ENV_FILE names
+# another file, or none when empty (the test suite reads none).
+ENV_FILE = os.environ.get("FACTCHECK_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    load_dotenv(ENV_FILE, override=False)
 
 DEBUG = env_bool("DEBUG", False)
 

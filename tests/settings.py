@@ -2,6 +2,8 @@
 
 import os
 
+# The suite reads no `.env` (scripts/start writes one for the demo).
+os.environ["FACTCHECK_ENV_FILE"] = ""
 os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-suite-only-0123456789abcdefghij")
 # A fixed audit key, so that the suite never depends on (or writes with) a real one.
 os.environ["AUDIT_KEY"] = "test-audit-key-for-the-suite-only-0123456789abcdefghij"

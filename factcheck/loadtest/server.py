@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 import httpx
 from django.conf import settings
-from django.contrib.staticfiles.storage import staticfiles_storage
 
 HOST = "127.0.0.1"
 
@@ -133,11 +132,11 @@ def gunicorn(
 ) -> Iterator[Server]:
     """Serve the workbench with gunicorn for the duration of the block; always stop it."""
     with tempfile.TemporaryDirectory(prefix="factcheck-loadtest-") as scratch:
-        needs_manifest = hasattr(staticfiles_storage, "manifest_name")
-        static_root = str(Path(scratch) / "static") if needs_manifest else None
+        # gunicorn runs with DEBUG off, where production's manifest storage
+        # needs collected files, whatever DEBUG the caller runs with.
+        static_root = str(Path(scratch) / "static")
         env = server_environment(db_url, static_root, env)
-        if static_root:
-            _collectstatic(env)
+        _collectstatic(env)
         port = free_port()
         log_path = Path(scratch) / "gunicorn.log"
         with open(log_path, "wb") as log:
