@@ -31,13 +31,8 @@ class Command(BaseCommand):
     def handle(self, **options):
         if options["users"] < 1 or options["editors"] < 1 or options["articles"] < 1:
             raise CommandError("The run needs at least one reviewer, editor and article.")
-        try:
-            from factcheck.loadtest import LoadTestConfig, run
-        except ModuleNotFoundError as error:
-            raise CommandError(
-                f"The load test needs the test extra ({error.name} is missing): "
-                "pip install -e '.[test]'"
-            ) from error
+        from factcheck.loadtest import LoadTestConfig, run
+
         if not options["no_migrate"]:
             call_command("migrate", verbosity=0, interactive=False)
         result = run(
