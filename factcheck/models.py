@@ -378,3 +378,190 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} #{self.object_id} by {self.actor_name}"
+
+
+class SuggestionRunState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class SuggestionState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    EDITED = "edited", "Edited and accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class SuggestionRunQuerySet(models.QuerySet):
+    def with_counts(self) -> "SuggestionRunQuerySet":
+        """Annotate each run with how many of its suggestions are in each state."""
+        return self.annotate(
+            **{
+                f"{state}_count": models.Count(
+                    "suggestions", filter=models.Q(suggestions__state=state)
+                )
+                for state in SuggestionState.values
+            }
+        )
+
+    def latest_per_article(self) -> "SuggestionRunQuerySet":
+        """Keep only each article's newest run (the one the articles list shows)."""
+        newest = SuggestionRun.objects.filter(article=models.OuterRef("article")).order_by(
+            "-created_at", "-id"
+        )
+        return self.filter(pk=models.Subquery(newest.values("pk")[:1]))
+
+
+class SuggestionRun(models.Model):
+    """One pass of the attribution suggester over an article, queued as a background task."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="suggestion_runs")
+    state = models.CharField(
+        max_length=20, choices=SuggestionRunState.choices, default=SuggestionRunState.QUEUED
+    )
+    error = models.TextField(blank=True, help_text="Why the run failed.")
+    model_name = models.CharField(
+        max_length=200, blank=True, help_text="The spaCy pipeline the suggester used."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    task_id = models.CharField(
+        max_length=64, blank=True, help_text="The background task's result id (django.tasks)."
+    )
+    count = models.PositiveIntegerField(default=0, help_text="Suggestions the run stored.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SuggestionRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=SuggestionRunState.values),
+                name="suggestion_run_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["article", "-created_at"], name="suggestion_run_article"),
+            models.Index(fields=["state"], name="suggestion_run_by_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Suggestion run #{self.pk} of article #{self.article_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in {SuggestionRunState.QUEUED, SuggestionRunState.RUNNING}
+
+
+class SuggestionQuerySet(models.QuerySet):
+    def pending(self) -> "SuggestionQuerySet":
+        return self.filter(state=SuggestionState.PENDING)
+
+    def decided(self) -> "SuggestionQuerySet":
+        return self.exclude(state=SuggestionState.PENDING)
+
+    def above(self, threshold: float) -> "SuggestionQuerySet":
+        return self.filter(confidence__gt=threshold)
+
+    def state_counts(self) -> dict[str, int]:
+        """Count the suggestions in each state: {"pending": n, "accepted": n, ...}."""
+        counts = dict.fromkeys(SuggestionState.values, 0)
+        for row in self.order_by().values("state").annotate(n=models.Count("id")):
+            counts[row["state"]] = row["n"]
+        return counts
+
+    def precision(self) -> float | None:
+        """The share of decided suggestions that reviewers accepted as proposed or edited."""
+        counts = self.state_counts()
+        decided = sum(counts.values()) - counts[SuggestionState.PENDING]
+        if not decided:
+            return None
+        return (counts[SuggestionState.ACCEPTED] + counts[SuggestionState.EDITED]) / decided
+
+
+class Suggestion(models.Model):
+    """A claim and its attribution as the suggester proposed them, kept apart until decided."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="suggestions")
+    run = models.ForeignKey(SuggestionRun, on_delete=models.CASCADE, related_name="suggestions")
+    claim_start = models.PositiveIntegerField(help_text="Offset in code points, inclusive.")
+    claim_end = models.PositiveIntegerField(help_text="Offset in code points, exclusive.")
+    claim_text = models.TextField(help_text="Exactly article.text[claim_start:claim_end].")
+    source_text = models.CharField(
+        max_length=1000, blank=True, help_text="The source mention as written; empty if none."
+    )
+    source_start = models.PositiveIntegerField(null=True, blank=True)
+    source_end = models.PositiveIntegerField(null=True, blank=True)
+    cue = models.CharField(max_length=200, blank=True)
+    cue_start = models.PositiveIntegerField(null=True, blank=True)
+    cue_end = models.PositiveIntegerField(null=True, blank=True)
+    source_type_slug = models.SlugField(max_length=50, help_text="The proposed source type.")
+    named = models.BooleanField(default=True, help_text="False for an anonymous source.")
+    quote_mode = models.CharField(
+        max_length=20, choices=QuoteMode.choices, default=QuoteMode.PARAPHRASE
+    )
+    via_text = models.CharField(
+        max_length=255, blank=True, help_text='The intermediary as written: "AFP".'
+    )
+    via_start = models.PositiveIntegerField(null=True, blank=True)
+    via_end = models.PositiveIntegerField(null=True, blank=True)
+    ground_rule = models.CharField(
+        max_length=20, choices=GroundRule.choices, blank=True, default=GroundRule.UNSPECIFIED
+    )
+    anonymity_reason = models.TextField(blank=True)
+    canonical_source = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text='The full name the mention refers to ("John Kirby" for "he").',
+    )
+    confidence = models.FloatField(help_text="0–1; above 0.8 should be safe to accept.")
+    state = models.CharField(
+        max_length=20, choices=SuggestionState.choices, default=SuggestionState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    claim = models.ForeignKey(
+        Claim,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="suggestions",
+        help_text="The claim accepting it made (or found).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "claim_start", "claim_end", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(claim_start__lt=models.F("claim_end")),
+                name="suggestion_claim_span_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=SuggestionState.values),
+                name="suggestion_state_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["article", "state"], name="suggestion_article_state"),
+            models.Index(fields=["run", "state"], name="suggestion_run_state"),
+        ]
+
+    def __str__(self) -> str:
+        text = self.claim_text if len(self.claim_text) <= 60 else self.claim_text[:59] + "…"
+        return f"Suggestion #{self.pk} {text}"
+
+    @property
+    def span_key(self) -> tuple[int, int, int | None, int | None]:
+        """What makes two suggestions the same: the claim span and the source span."""
+        return (self.claim_start, self.claim_end, self.source_start, self.source_end)

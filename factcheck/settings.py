@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "django_filters",
+    # Django's tasks stored in the database; `manage.py db_worker` runs them.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +153,10 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background tasks (the attribution suggester) are rows in the database that
+# `manage.py db_worker` runs: https://github.com/RealOrangeOne/django-tasks-db
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -20,3 +20,46 @@ def checkpoint_audit() -> dict:
         "head_id": result.head_id,
         "problems": result.problems,
     }
+
+
+@task
+def suggest_article(article_id: int, run_id: int | None = None) -> dict:
+    """Run the attribution suggester over an article and store its suggestions as a run.
+
+    The run (`run_id`, queued by `services.suggestions_request`) goes running,
+    then done with its count, or failed with the reason: the articles list
+    shows each. Without `run_id` (a task queued by hand) a run is made here.
+    """
+    from django.conf import settings
+
+    from factcheck import services
+    from factcheck.models import Article, SuggestionRun
+
+    if run_id is None:
+        run = SuggestionRun.objects.create(article_id=article_id)
+    else:
+        run = SuggestionRun.objects.filter(pk=run_id, article_id=article_id).first()
+        if run is None:
+            # The article (and its runs) was deleted after the task was queued.
+            return {"article": article_id, "run": run_id, "state": "gone"}
+    model = getattr(settings, "FACTCHECK_SPACY_MODEL", None)
+    run = services.suggestion_run_start(run=run, model_name=model or "")
+    try:
+        # Imported here: the suggester loads spaCy, which the web process need not.
+        from factcheck.suggest import suggest
+
+        article = Article.objects.get(pk=article_id)
+        records = suggest(article.text, model=model)
+        proposals = [services.ProposedSuggestion.from_record(record) for record in records]
+        outcome = services.suggestion_run_record(run=run, proposals=proposals)
+    except Exception as error:
+        services.suggestion_run_fail(run=run, error=f"{type(error).__name__}: {error}")
+        # Raised again, so that the task's own result records the failure too.
+        raise
+    return {
+        "article": article_id,
+        "run": run.pk,
+        "state": outcome.run.state,
+        "count": outcome.run.count,
+        "skipped": len(outcome.skipped),
+    }

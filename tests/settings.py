@@ -25,6 +25,9 @@ STORAGES = {
 STATIC_ROOT = None
 FACTCHECK_ALLOW_AUDIT_FLUSH = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Tasks run where they are enqueued (after the enqueuing transaction commits),
+# so no test needs a worker; tests/test_tasks.py runs the real `db_worker`.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 # A file, not SQLite's shared in-memory database, so that tests see what
 # production sees: WAL, IMMEDIATE transactions and the busy timeout, with

@@ -51,6 +51,16 @@ from factcheck.services.sources import (
     source_type_update,
     source_update,
 )
+from factcheck.services.suggestions import (
+    ProposedSuggestion,
+    suggestion_accept,
+    suggestion_reject,
+    suggestion_run_fail,
+    suggestion_run_record,
+    suggestion_run_start,
+    suggestions_accept_above,
+    suggestions_request,
+)
 from factcheck.services.undo import UNDOABLE, claim_undo, undoable_event
 
 __all__ = [
@@ -66,6 +76,7 @@ __all__ = [
     "DuplicateArticle",
     "GroundRule",
     "NotAllowed",
+    "ProposedSuggestion",
     "article_create",
     "article_delete",
     "article_update",
@@ -91,6 +102,13 @@ __all__ = [
     "source_type_delete",
     "source_type_update",
     "source_update",
+    "suggestion_accept",
+    "suggestion_reject",
+    "suggestion_run_fail",
+    "suggestion_run_record",
+    "suggestion_run_start",
+    "suggestions_accept_above",
+    "suggestions_request",
     "undoable_event",
     "verdict_contributors",
     "verdict_sign_off",

@@ -1,0 +1,296 @@
+"""Suggestions: stored apart from claims, accepted, edited or rejected through audited services."""
+
+import pytest
+
+from factcheck import services
+from factcheck.models import (
+    Attribution,
+    AuditEvent,
+    Claim,
+    Source,
+    Suggestion,
+    SuggestionRun,
+    SuggestionRunState,
+    SuggestionState,
+)
+from tests import factories
+
+TEXT = (
+    "Ceasefire talks resume\n\n"
+    "“The talks will go on,” White House spokesperson John Kirby said on Monday. "
+    "He added that 40 hostages could be freed. "
+    "A senior official, speaking on condition of anonymity, told AFP the deal was close. "
+    "The ministry said 12 people were hurt."
+)
+
+
+def span(text: str, phrase: str, after: int = 0) -> tuple[int, int]:
+    start = text.index(phrase, after)
+    return start, start + len(phrase)
+
+
+def proposal(text: str, claim: str, source: str | None = None, **extra):
+    """A suggester proposal for the phrase `claim`, attributed to the phrase `source`."""
+    claim_start, claim_end = span(text, claim)
+    values = {
+        "claim_start": claim_start,
+        "claim_end": claim_end,
+        "claim_text": claim,
+        "source_type_slug": "named_spokesperson" if source else "unattributed",
+        "confidence": 0.9,
+    }
+    if source:
+        source_start, source_end = span(text, source)
+        values |= {"source_text": source, "source_start": source_start, "source_end": source_end}
+    return services.ProposedSuggestion(**(values | extra))
+
+
+def record_run(article, *proposals) -> services.suggestions.RunOutcome:
+    run = SuggestionRun.objects.create(article=article)
+    return services.suggestion_run_record(run=run, proposals=proposals)
+
+
+@pytest.fixture
+def article(db):
+    return factories.make_article(text=TEXT)
+
+
+@pytest.fixture
+def kirby(article):
+    said_start = TEXT.index("said on Monday")
+    return record_run(
+        article,
+        proposal(
+            TEXT,
+            "The talks will go on,",
+            "White House spokesperson John Kirby",
+            canonical_source="John Kirby",
+            cue="said",
+            cue_start=said_start,
+            cue_end=said_start + 4,
+            quote_mode="direct",
+            confidence=0.95,
+        ),
+    ).stored[0]
+
+
+def test_a_run_stores_its_suggestions_and_one_system_event(article):
+    outcome = record_run(
+        article,
+        proposal(TEXT, "The talks will go on,", "White House spokesperson John Kirby"),
+        proposal(TEXT, "12 people were hurt", "The ministry", source_type_slug="ministry"),
+    )
+
+    run = SuggestionRun.objects.get(pk=outcome.run.pk)
+    assert run.state == SuggestionRunState.DONE
+    assert run.count == 2
+    assert run.finished_at is not None
+    assert Suggestion.objects.filter(article=article).pending().count() == 2
+    assert Claim.objects.filter(article=article).count() == 0
+    event = AuditEvent.objects.get(action="suggestions.generated")
+    assert event.actor_name == "system"
+    assert event.changes["count"] == [None, 2]
+
+
+def test_a_proposal_that_does_not_match_the_text_is_skipped(article):
+    bad = services.ProposedSuggestion(
+        claim_start=0, claim_end=5, claim_text="Nope!", source_type_slug="x", confidence=0.5
+    )
+
+    outcome = record_run(article, bad)
+
+    assert outcome.stored == []
+    assert outcome.skipped[0][1] == "claim text does not match the article"
+
+
+def test_accepting_makes_the_claim_attribution_and_source_audited_as_the_reviewer(kirby, reviewer):
+    services.suggestion_accept(actor=reviewer, suggestion=kirby)
+
+    kirby.refresh_from_db()
+    assert kirby.state == SuggestionState.ACCEPTED
+    assert kirby.decided_by == reviewer
+    claim = kirby.claim
+    assert claim.text == "The talks will go on,"
+    attribution = claim.attributions.get()
+    assert attribution.source.name == "John Kirby"
+    assert attribution.source.source_type.slug == "named_spokesperson"
+    assert attribution.source.aliases == ["White House spokesperson John Kirby"]
+    assert attribution.mention_text == "White House spokesperson John Kirby"
+    assert attribution.cue == "said"
+    assert attribution.quote_mode == "direct"
+    reason = f"Accepted suggestion #{kirby.pk}"
+    actions = set(
+        AuditEvent.objects.filter(reason=reason, actor=reviewer).values_list("action", flat=True)
+    )
+    assert actions == {"claim.created", "attribution.added", "suggestion.accepted"}
+
+
+def test_accepting_finds_the_registry_source_by_alias_and_reuses_the_claim(kirby, reviewer):
+    existing = factories.make_source("Kirby, John")
+    services.source_update(actor=None, source=existing, aliases=["john kirby"])
+    start, end = kirby.claim_start, kirby.claim_end
+    claim = services.claim_create(actor=reviewer, article=kirby.article, start=start, end=end)
+
+    services.suggestion_accept(actor=reviewer, suggestion=kirby)
+
+    kirby.refresh_from_db()
+    assert kirby.claim == claim
+    assert claim.attributions.get().source == existing
+    assert Source.objects.count() == 1
+
+
+def test_an_intermediary_is_found_or_created_as_a_news_agency(article, reviewer):
+    afp = services.ProposedSuggestion(
+        **{
+            **proposal(TEXT, "the deal was close", "A senior official").__dict__,
+            "source_type_slug": "anonymous_official",
+            "named": False,
+            "via_text": "AFP",
+            "via_start": span(TEXT, "AFP")[0],
+            "via_end": span(TEXT, "AFP")[1],
+            "anonymity_reason": "",
+        }
+    )
+    suggestion = record_run(article, afp).stored[0]
+
+    services.suggestion_accept(actor=reviewer, suggestion=suggestion)
+
+    attribution = Attribution.objects.get(claim__article=article)
+    assert attribution.source.is_anonymous
+    assert attribution.intermediary.name == "AFP"
+    assert attribution.intermediary.source_type.slug == "news_agency"
+
+
+def test_editing_before_accepting_applies_the_edits_and_says_so(kirby, reviewer):
+    start, end = span(TEXT, "The talks will go on")
+
+    services.suggestion_accept(
+        actor=reviewer,
+        suggestion=kirby,
+        edits={"claim_end": end, "source_type_slug": "government_office"},
+    )
+
+    kirby.refresh_from_db()
+    assert kirby.state == SuggestionState.EDITED
+    assert (kirby.claim.start, kirby.claim.end) == (start, end)
+    assert kirby.claim.attributions.get().source.source_type.slug == "government_office"
+    event = AuditEvent.objects.get(action="suggestion.edited")
+    assert event.changes["claim_end"] == [end + 1, end]
+
+
+def test_a_pronoun_without_a_name_cannot_be_accepted_as_a_source(article, reviewer):
+    suggestion = record_run(article, proposal(TEXT, "40 hostages could be freed", "He")).stored[0]
+
+    with pytest.raises(services.DomainError, match="does not name a source"):
+        services.suggestion_accept(actor=reviewer, suggestion=suggestion)
+
+    assert Claim.objects.count() == 0
+
+
+def test_a_decided_suggestion_cannot_be_decided_again(kirby, reviewer):
+    services.suggestion_reject(actor=reviewer, suggestion=kirby)
+
+    with pytest.raises(services.DomainError, match="already rejected"):
+        services.suggestion_accept(actor=reviewer, suggestion=kirby)
+
+
+def test_viewers_may_not_accept_or_reject(kirby, viewer):
+    with pytest.raises(services.NotAllowed):
+        services.suggestion_accept(actor=viewer, suggestion=kirby)
+    with pytest.raises(services.NotAllowed):
+        services.suggestion_reject(actor=viewer, suggestion=kirby)
+
+    kirby.refresh_from_db()
+    assert kirby.state == SuggestionState.PENDING
+
+
+def test_a_rejected_suggestion_is_not_proposed_again(kirby, editor):
+    services.suggestion_reject(actor=editor, suggestion=kirby, reason="Not a claim")
+    again = services.ProposedSuggestion(
+        **{
+            f.name: getattr(kirby, f.name)
+            for f in services.ProposedSuggestion.__dataclass_fields__.values()
+        }
+    )
+
+    outcome = record_run(kirby.article, again)
+
+    assert outcome.stored == []
+    assert outcome.skipped[0][1].startswith("already suggested")
+    event = AuditEvent.objects.get(action="suggestion.rejected")
+    assert (event.actor, event.reason) == (editor, "Not a claim")
+
+
+def test_a_later_run_skips_pending_ones_and_spans_existing_claims_already_attribute(
+    kirby, reviewer
+):
+    services.suggestion_accept(actor=reviewer, suggestion=kirby)
+    same = services.ProposedSuggestion(
+        **{f: getattr(kirby, f) for f in services.ProposedSuggestion.__dataclass_fields__}
+    )
+    ministry = proposal(TEXT, "12 people were hurt", "The ministry", source_type_slug="ministry")
+    record_run(kirby.article, ministry)
+
+    outcome = record_run(kirby.article, same, ministry)
+
+    assert outcome.stored == []
+    assert Suggestion.objects.filter(article=kirby.article).count() == 2
+
+
+def test_a_claim_marked_by_hand_with_the_same_attribution_is_not_suggested(article, reviewer):
+    source = factories.make_source("John Kirby")
+    start, end = span(TEXT, "The talks will go on,")
+    mention_start, mention_end = span(TEXT, "White House spokesperson John Kirby")
+    claim = services.claim_create(actor=reviewer, article=article, start=start, end=end)
+    services.attribution_add(
+        actor=reviewer,
+        claim=claim,
+        source=source,
+        mention_start=mention_start,
+        mention_end=mention_end,
+    )
+
+    outcome = record_run(
+        article, proposal(TEXT, "The talks will go on,", "White House spokesperson John Kirby")
+    )
+
+    assert outcome.stored == []
+
+
+def test_accept_all_above_accepts_the_confident_ones_and_reports_conflicts(article, reviewer):
+    factories.make_source("The ministry")
+    record_run(
+        article,
+        proposal(TEXT, "The talks will go on,", "White House spokesperson John Kirby"),
+        proposal(TEXT, "40 hostages could be freed", "He", confidence=0.85),
+        proposal(TEXT, "12 people were hurt", "The ministry", source_type_slug="ministry"),
+        proposal(TEXT, "the deal was close", confidence=0.5),
+    )
+
+    outcome = services.suggestions_accept_above(actor=reviewer, article=article, threshold=0.8)
+
+    assert len(outcome.accepted) == 2
+    assert [reason for _, reason in outcome.skipped] == [
+        "“He” does not name a source: give its name before accepting."
+    ]
+    assert Claim.objects.filter(article=article).count() == 2
+    summary = AuditEvent.objects.get(action="suggestions.accepted_above")
+    assert summary.changes["accepted"] == [None, 2]
+    assert summary.changes["skipped"] == [None, 1]
+    counts = Suggestion.objects.filter(article=article).state_counts()
+    assert counts == {"pending": 2, "accepted": 2, "edited": 0, "rejected": 0}
+
+
+def test_runs_report_their_own_precision(kirby, article, reviewer):
+    record_run(article, proposal(TEXT, "12 people were hurt", "The ministry"))
+    other = Suggestion.objects.get(claim_text="12 people were hurt")
+    services.suggestion_accept(actor=reviewer, suggestion=kirby, edits={"named": True})
+    services.suggestion_reject(actor=reviewer, suggestion=other)
+
+    runs = SuggestionRun.objects.filter(article=article).with_counts().order_by("id")
+
+    assert [(r.accepted_count, r.edited_count, r.rejected_count) for r in runs] == [
+        (1, 0, 0),
+        (0, 0, 1),
+    ]
+    assert Suggestion.objects.filter(article=article).precision() == 0.5
