@@ -388,8 +388,12 @@ def _web_address_or_blank(value: Any) -> str:
 # Importing articles
 
 
-def import_parsed(parsed: ParsedArticle, *, actor) -> ImportOutcome:
-    """Create the article through the services, or find the one that already has its text."""
+def import_parsed(parsed: ParsedArticle, *, actor, suggest: bool = True) -> ImportOutcome:
+    """Create the article through the services, or find the one that already has its text.
+
+    A new article is queued for attribution suggestions (a background task: the
+    import does not wait for it) unless `suggest` is off.
+    """
     try:
         article = services.article_create(
             actor=actor,
@@ -402,6 +406,8 @@ def import_parsed(parsed: ParsedArticle, *, actor) -> ImportOutcome:
         )
     except services.DuplicateArticle as duplicate:
         return ImportOutcome(article=duplicate.existing, created=False)
+    if suggest:
+        services.suggestions_request(actor=actor, article=article)
     return ImportOutcome(article=article, created=True)
 
 

@@ -33,6 +33,7 @@ from factcheck.models import (
 from factcheck.services._base import (
     DomainError,
     NotAllowed,
+    _audit_value,
     _check_span,
     _lock_article,
     service,
@@ -123,7 +124,7 @@ def _enqueue(run: SuggestionRun) -> None:
 
 
 @service
-def suggestions_request(*, actor, article: Article, reason: str = "") -> SuggestionRun:
+def suggestions_request(*, actor, article: Article) -> SuggestionRun:
     """Queue a suggestion run for the article ("Suggest again", and every import).
 
     Whoever may import articles or mark claims may ask; a run already queued
@@ -138,10 +139,11 @@ def suggestions_request(*, actor, article: Article, reason: str = "") -> Suggest
     queued = SuggestionRun.objects.filter(article=article, state=SuggestionRunState.QUEUED).first()
     if queued is not None:
         return queued
+    # The run is bookkeeping, not a change to the article: its audit event is
+    # `suggestions.generated` (or `.failed`) when it ends, naming who asked.
     run = SuggestionRun.objects.create(
         article=article, requested_by=actor if actor is not None else None
     )
-    _record_run(actor, "suggestions.requested", run, {"state": [None, run.state]}, reason)
     _enqueue(run)
     return run
 
@@ -300,7 +302,11 @@ def suggestion_run_record(
         None,
         "suggestions.generated",
         run,
-        {"count": [None, run.count], "skipped": [None, len(outcome.skipped)]},
+        {
+            "count": [None, run.count],
+            "skipped": [None, len(outcome.skipped)],
+            "requested_by": [None, _audit_value(run.requested_by)],
+        },
         f"Suggester pipeline {run.model_name}" if run.model_name else "",
     )
     return outcome

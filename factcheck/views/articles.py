@@ -129,6 +129,7 @@ def article_import(request: HttpRequest) -> HttpResponse:
                     refusal.field if refusal.field in paste_form.fields else None, refusal.message
                 )
             else:
+                services.suggestions_request(actor=request.user, article=article)
                 messages.success(request, f"Imported “{article.title}”.")
                 return redirect("review", article.pk)
         return render(request, "factcheck/import.html", {"paste_form": paste_form}, status=422)

@@ -33,13 +33,20 @@ class Command(BaseCommand):
             help="Refuse files larger than this (default: FACTCHECK_IMPORT_MAX_BYTES).",
         )
         parser.add_argument(
+            "--no-suggest",
+            action="store_false",
+            dest="suggest",
+            help="Do not queue attribution suggestions for the imported articles.",
+        )
+        parser.add_argument(
             "--user",
             metavar="USERNAME",
             help="Import as this user, whose permissions apply (default: the system).",
         )
 
-    def handle(self, *, paths, annotations, max_bytes, user, **options):
+    def handle(self, *, paths, annotations, max_bytes, user, suggest, **options):
         self.actor = self._actor(user)
+        self.suggest = suggest
         self.max_bytes = settings.FACTCHECK_IMPORT_MAX_BYTES if max_bytes is None else max_bytes
         if self.max_bytes <= 0:
             raise CommandError("--max-bytes must be a positive number of bytes.")
@@ -75,7 +82,7 @@ class Command(BaseCommand):
         for item in parsed:
             label = str(path) if item.position is None else f"{path}[{item.position}]"
             try:
-                outcome = importing.import_parsed(item, actor=self.actor)
+                outcome = importing.import_parsed(item, actor=self.actor, suggest=self.suggest)
             except services.DomainError as error:
                 self._skip(label, error.message)
                 continue
