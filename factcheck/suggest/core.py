@@ -1,0 +1,547 @@
+"""The suggester: paragraphs → sentences → cues → sources → contents → suggestions."""
+
+import re
+from dataclasses import dataclass, field
+
+from . import content as content_stage
+from . import lexicons
+from .cues import Cue, find_cues
+from .pipeline import DEFAULT_MODEL, load
+from .records import Span, Suggestion
+from .resolve import Registry
+from .segment import Paragraph, paragraphs, quotes
+from .sources import (
+    anonymity,
+    classify,
+    entity_tokens,
+    intermediary,
+    mention_range,
+    mention_span,
+    subject_of,
+)
+from .tokens import tok_span, toks_span, trim, trim_content
+
+_CHECKABLE = {"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "EVENT", "ORDINAL"}
+
+
+@dataclass
+class Draft:
+    claim_span: Span
+    source_span: Span | None
+    cue_span: Span | None
+    kind: str
+    head: object = None  # the source's head token
+    first: object = None
+    last: object = None
+    strength: float = 0.5
+    quote: str = "paraphrase"
+    parse_agrees: bool = False
+    quote_evidence: bool = False
+    para: int = 0
+    sent_span: Span = (0, 0)
+    source_type: str = "unattributed"
+    named: bool = True
+    via: tuple[str, Span] | None = None
+    ground_rule: str = ""
+    reason: str = ""
+    reason_span: Span | None = None
+    canonical: str | None = None
+    resolved: bool = False
+    nested: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Para:
+    info: Paragraph
+    doc: object
+    quotes: list[Span]
+
+    @property
+    def base(self) -> int:
+        return self.info.start
+
+    def in_quote(self, tok) -> bool:
+        pos = self.base + tok.idx
+        return any(qs < pos < qe - 1 for qs, qe in self.quotes)
+
+
+def _sent_span(text: str, sent, base: int) -> Span:
+    return trim(text, toks_span(sent[0], sent[-1], base), " \t\n")
+
+
+def _content_for_verb(text, cue: Cue, sent, para: _Para, cluster: Span):
+    """(content span, parse agrees, direct-quote evidence) for a verb or nominal cue."""
+    verb, base, qs = cue.anchor, para.base, para.quotes
+    doc = sent.doc
+    adjacent = content_stage.adjacent_quote(text, cluster, qs)
+    if adjacent is not None:
+        return adjacent[0], False, True
+    if cue.kind == "nominal":
+        span = trim_content(text, (tok_span(verb, base)[0], tok_span(verb.right_edge, base)[1]), qs)
+        return span, False, False
+    comps = [
+        c
+        for c in verb.children
+        if c.i > verb.i
+        and (
+            c.dep_ in ("ccomp", "parataxis")
+            or (c.dep_ == "xcomp" and verb.lemma_ in ("vow", "pledge", "promise", "threaten"))
+        )
+    ]
+    sent_start = _sent_span(text, sent, base)[0]
+    before = text[sent_start : cluster[0]].rstrip()
+    if not comps and before.endswith(",") and len(before) > 12:
+        span = trim_content(text, (sent_start, sent_start + len(before)), qs)
+        return span, any(c.dep_ in ("ccomp", "parataxis") for c in verb.children), False
+    if comps:
+        return content_stage.clause_span(text, sent, comps[0], base, qs), True, False
+    holders = [c for c in verb.children if c.dep_ == "dobj"]
+    holders += [t for t in cue.tokens if t.dep_ == "pobj"]
+    for holder in holders:
+        for g in holder.children:
+            if g.dep_ in ("acl", "ccomp", "relcl") and any(
+                m.lower_ == "that" and m.dep_ == "mark" for m in g.children
+            ):
+                return content_stage.clause_span(text, sent, g, base, qs), True, False
+    after = cue.tokens[-1].i + 1
+    while after < sent.end and (
+        (doc[after].dep_ in ("dobj", "dative", "npadvmod") and doc[after].head == verb)
+        or (doc[after].is_punct and doc[after].text not in '"“')
+    ):
+        after += 1
+    if after < sent.end and doc[after].lower_ == "that":
+        span = (
+            content_stage.right_side(text, sent, doc[after + 1], base, qs)
+            if after + 1 < sent.end
+            else None
+        )
+        if span:
+            return span, False, False
+    if cue.object_content:
+        for c in verb.children:
+            if c.dep_ == "dobj" and c.i > verb.i:
+                span = trim_content(
+                    text, (tok_span(c.left_edge, base)[0], tok_span(verb.right_edge, base)[1]), qs
+                )
+                return span, True, False
+    return None, False, False
+
+
+def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft | None:
+    base, doc = para.base, sent.doc
+    cue_first, cue_last = cue.tokens[0], cue.tokens[-1]
+    cue_span = toks_span(cue_first, cue_last, base)
+    exclude = {t.i for t in cue.tokens}
+    sspan = _sent_span(text, sent, base)
+    if cue.kind == "according_to":
+        to = cue.tokens[-1]
+        heads = [c for c in to.children if c.dep_ == "pobj"]
+        if not heads:
+            nxt = to.i + 1
+            heads = [doc[nxt]] if nxt < sent.end and doc[nxt].pos_ in ("NOUN", "PROPN") else []
+        if not heads:
+            return None
+        head = heads[0]
+        for c in head.children:
+            if c.dep_ in ("acl", "relcl") and c.lemma_ in (
+                "carry",
+                "publish",
+                "quote",
+                "cite",
+                "report",
+                "release",
+                "issue",
+                "post",
+            ):
+                exclude.update(t.i for t in c.subtree)
+        first, last = mention_range(head, exclude)
+        source_span = mention_span(text, head, base, exclude)
+        phrase_end = max(source_span[1], tok_span(head.right_edge, base)[1])
+        before = trim_content(text, (sspan[0], cue_span[0]), para.quotes)
+        after = trim_content(text, (phrase_end, sspan[1]), para.quotes)
+        if before[1] - before[0] < 3:
+            claim = after
+        elif after[1] - after[0] < 3:
+            claim = before
+        else:
+            claim = before if before[1] - before[0] >= after[1] - after[0] else after
+        if claim[1] - claim[0] < 3:
+            return None
+        return Draft(
+            claim,
+            source_span,
+            cue_span,
+            "according_to",
+            head,
+            first,
+            last,
+            cue.strength,
+            para=index,
+            sent_span=sspan,
+        )
+    head = subject_of(cue.anchor)
+    if head is None or para.in_quote(head) or head.i in exclude:
+        return None
+    if head.pos_ == "PRON" and head.lower_ in ("i", "we", "you", "me", "us"):
+        return None
+    first, last = mention_range(head, exclude)
+    source_span = mention_span(text, head, base, exclude)
+    # the whole noun phrase, title included, bounds the attribution ("..., White House
+    # spokesperson John Kirby said")
+    np_start = (
+        tok_span(head.left_edge, base)[0] if head.left_edge.i not in exclude else source_span[0]
+    )
+    np_start = max(np_start, sspan[0])
+    cluster = (min(np_start, source_span[0], cue_span[0]), max(source_span[1], cue_span[1]))
+    claim, agrees, direct = _content_for_verb(text, cue, sent, para, cluster)
+    if claim is None or claim[1] - claim[0] < 3:
+        return None
+    if claim[0] < source_span[1] and source_span[0] < claim[1]:
+        return None  # the "content" holds the source: a misparse
+    agrees = agrees and any(
+        c.dep_ in ("nsubj", "nsubjpass") and c == head for c in cue.anchor.children
+    )
+    return Draft(
+        claim,
+        source_span,
+        cue_span,
+        cue.kind,
+        head,
+        first,
+        last,
+        cue.strength,
+        parse_agrees=agrees,
+        quote_evidence=direct,
+        para=index,
+        sent_span=sspan,
+    )
+
+
+def _np_tokens_ok(toks) -> bool:
+    return (
+        bool(toks)
+        and len(toks) <= 6
+        and not any(t.pos_ in ("VERB", "AUX") for t in toks)
+        and any(t.pos_ == "PROPN" or t.lemma_.lower() in lexicons.source_nouns() for t in toks)
+    )
+
+
+def _colon_drafts(text: str, para: _Para, index: int) -> list[Draft]:
+    """'Kirby: "We are trying"' and a headline's 'Netanyahu obstructing talks: Hamas'."""
+    doc, base, drafts = para.doc, para.base, []
+    colons = [t for t in doc if t.text == ":" and not para.in_quote(t)]
+    if not colons:
+        return drafts
+    if para.info.headline:
+        colon = colons[-1]
+        tail = [t for t in doc[colon.i + 1 :] if not t.is_punct]
+        if (
+            1 <= len(tail) <= 4
+            and tail[0].text[:1].isupper()
+            and _np_tokens_ok(tail)
+            and colon.i >= 3
+        ):
+            head = max(
+                tail,
+                key=lambda t: (
+                    t.pos_ in ("PROPN", "NOUN"),
+                    -abs(t.head.i - t.i) if t.head in tail else 0,
+                    t.i,
+                ),
+            )
+            heads = [t for t in tail if t.head not in tail or t.head == t]
+            head = heads[0] if heads else head
+            src = trim(text, toks_span(tail[0], tail[-1], base), ' \t\n,;:.—–-"“”')
+            claim = trim_content(text, (base, base + doc[colon.i].idx), para.quotes)
+            drafts.append(
+                Draft(
+                    claim,
+                    src,
+                    None,
+                    "headline_colon",
+                    head,
+                    tail[0],
+                    tail[-1],
+                    0.64,
+                    para=index,
+                    sent_span=(para.info.start, para.info.end),
+                )
+            )
+            return drafts
+    colon = colons[0]
+    lead = [t for t in doc[: colon.i] if not t.is_punct]
+    if 1 <= len(lead) <= 6 and _np_tokens_ok(lead) and colon.i + 3 < len(doc):
+        heads = [t for t in lead if t.head not in lead or t.head == t]
+        head = heads[0] if heads else lead[-1]
+        src = trim(text, toks_span(lead[0], lead[-1], base), ' \t\n,;:.—–-"“”')
+        claim = trim_content(text, (base + doc[colon.i + 1].idx, para.info.end), para.quotes)
+        if claim[1] - claim[0] >= 3:
+            cue_span = tok_span(colon, base)
+            drafts.append(
+                Draft(
+                    claim,
+                    src,
+                    cue_span,
+                    "colon",
+                    head,
+                    lead[0],
+                    lead[-1],
+                    0.6,
+                    para=index,
+                    sent_span=(para.info.start, para.info.end),
+                )
+            )
+    return drafts
+
+
+def _register_people(registry: Registry, text: str, para: _Para) -> None:
+    titles = lexicons.titles()
+    for ent in para.doc.ents:
+        if ent.label_ != "PERSON" or len(ent) < 2:
+            continue
+        span = entity_tokens(ent.root)
+        if span is None:
+            continue
+        name = para.doc[span[0].i : span[1].i + 1].text
+        left = [t.lower_ for t in para.doc[max(0, ent.start - 4) : ent.start]]
+        appos = [c.lower_ for c in ent.root.children if c.dep_ == "appos"]
+        appos += [g.lower_ for c in ent.root.children if c.dep_ == "appos" for g in c.subtree]
+        titled = any(w in titles for w in left + appos)
+        registry.add_person(name, "named_spokesperson" if titled else "named_individual")
+
+
+def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
+    """Type, anonymity, intermediary and the registry entry of one attributed draft."""
+    head = d.head
+    d.source_type = classify(head, d.first, d.last)
+    mention = text[d.source_span[0] : d.source_span[1]]
+    is_pron = head.pos_ == "PRON"
+    definite = d.first.lower_ == "the" and not any(
+        t.pos_ == "PROPN" for t in head.doc[d.first.i : d.last.i + 1]
+    )
+    entry = registry.resolve(mention, head.lower_, is_pron, definite)
+    if entry is not None:
+        d.canonical, d.resolved = entry.canonical, True
+        d.source_type = entry.source_type
+    else:
+        ent = entity_tokens(head) if head.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") else None
+        if ent and head.pos_ == "PROPN":
+            d.canonical = head.doc[ent[0].i : ent[1].i + 1].text
+        else:
+            d.canonical = mention
+        if is_pron:
+            d.source_type = "named_individual" if head.lower_ in ("he", "she") else "organization"
+    plural = head.tag_ in ("NNS", "NNPS") or head.lower_ == "they"
+    registry.add(d.canonical, d.source_type, plural)
+    # anonymity: in the mention, or around the cue outside the content
+    regions = [d.source_span, (d.sent_span[0], d.claim_span[0]), (d.claim_span[1], d.sent_span[1])]
+    if d.claim_span[0] > d.source_span[1]:
+        regions[0] = (d.source_span[0], d.claim_span[0])
+    for region in regions:
+        if region[1] <= region[0]:
+            continue
+        anon, rule, reason, reason_span = anonymity(text, region)
+        if anon and d.source_type not in ("named_individual", "named_spokesperson", "document"):
+            d.named, d.ground_rule, d.reason, d.reason_span = False, rule, reason, reason_span
+            d.source_type = "anonymous_official"
+            break
+    if d.source_type == "anonymous_official":
+        d.named = False
+    region = (min(d.sent_span[0], d.source_span[0]), max(d.sent_span[1], d.source_span[1]))
+    d.via = intermediary(text, region, d.claim_span)
+
+
+def _confidence(d: Draft) -> float:
+    c = d.strength
+    if d.quote_evidence:
+        c += 0.08
+    if d.parse_agrees:
+        c += 0.04
+    if d.head is not None:
+        if d.resolved or d.head.ent_type_ in ("PERSON", "ORG", "GPE", "NORP"):
+            c += 0.05
+        elif d.head.pos_ == "PRON":
+            c -= 0.12
+    if d.nested:
+        c *= 0.6
+    return max(0.05, min(0.97, c))
+
+
+def suggest_text(text: str, model: str | None = None) -> list[Suggestion]:
+    nlp = load(model or DEFAULT_MODEL)
+    infos = paragraphs(text)
+    paras = [
+        _Para(info, doc, quotes(text, info.start, info.end))
+        for info, doc in zip(infos, nlp.pipe(p.text for p in infos), strict=True)
+    ]
+    registry = Registry()
+    drafts: list[Draft] = []
+    last_speaker: Draft | None = None
+    for index, para in enumerate(paras):
+        if para.info.caption:
+            continue
+        _register_people(registry, text, para)
+        found: list[Draft] = _colon_drafts(text, para, index)
+        for sent in para.doc.sents:
+            for cue in find_cues(sent, para.in_quote):
+                d = _draft_from_cue(text, cue, sent, para, index)
+                if d is not None and not any(
+                    o.claim_span == d.claim_span and o.source_span == d.source_span for o in found
+                ):
+                    found.append(d)
+        found.sort(key=lambda d: (d.cue_span or d.source_span)[0])
+        for d in found:
+            _finish(text, d, para, registry)
+        if not found and last_speaker is not None and para.quotes:
+            lead = text[para.info.start : para.quotes[0][0]].strip()
+            if not lead and last_speaker.para >= index - 2:
+                span = (para.quotes[0][0], para.quotes[-1][1])
+                found.append(_carry(last_speaker, span, index, 0.5, "direct"))
+        if found:
+            last_speaker = max((d for d in found if d.source_span), key=lambda d: d.source_span[0])
+        drafts.extend(found)
+    _backward(text, paras, drafts)
+    _mark_nested(drafts)
+    drafts.extend(_unattributed(text, paras, drafts))
+    return _to_suggestions(text, drafts, paras)
+
+
+def _carry(speaker: Draft, span: Span, index: int, strength: float, quote: str) -> Draft:
+    d = Draft(
+        span,
+        speaker.source_span,
+        None,
+        "carry",
+        speaker.head,
+        speaker.first,
+        speaker.last,
+        strength,
+        quote=quote,
+        para=index,
+    )
+    d.source_type, d.named, d.canonical, d.resolved = (
+        speaker.source_type,
+        speaker.named,
+        speaker.canonical,
+        True,
+    )
+    d.ground_rule, d.reason, d.reason_span, d.via = (
+        speaker.ground_rule,
+        speaker.reason,
+        speaker.reason_span,
+        speaker.via,
+    )
+    d.extra["carried"] = True
+    return d
+
+
+def _backward(text: str, paras: list[_Para], drafts: list[Draft]) -> None:
+    """Wire style: a paragraph's closing "..., a source told Reuters" covers the sentence
+    before it in the same paragraph when that sentence has no cue of its own."""
+    added = []
+    for d in drafts:
+        if d.kind != "verb" or d.source_span is None or d.source_span[0] < d.claim_span[1]:
+            continue
+        if d.claim_span[0] != d.sent_span[0]:
+            continue
+        para = paras[d.para]
+        sents = [_sent_span(text, s, para.base) for s in para.doc.sents]
+        prev = [s for s in sents if s[1] <= d.sent_span[0]]
+        if not prev:
+            continue
+        sspan = prev[-1]
+        if any(
+            o.para == d.para
+            and o is not d
+            and o.claim_span[0] < sspan[1]
+            and o.claim_span[1] > sspan[0]
+            for o in drafts
+        ):
+            continue
+        if any(qs < sspan[1] and qe > sspan[0] for qs, qe in para.quotes):
+            continue
+        claim = trim_content(text, sspan, para.quotes)
+        added.append(_carry(d, claim, d.para, 0.45, "paraphrase"))
+        added[-1].cue_span = d.cue_span
+    drafts.extend(added)
+
+
+def _mark_nested(drafts: list[Draft]) -> None:
+    for d in drafts:
+        if d.source_span is None or d.extra.get("carried"):
+            continue
+        for o in drafts:
+            if (
+                o is not d
+                and o.claim_span[0] <= d.source_span[0]
+                and d.source_span[1] <= o.claim_span[1]
+            ):
+                d.nested = True
+
+
+def _unattributed(text: str, paras: list[_Para], drafts: list[Draft]) -> list[Draft]:
+    """Checkable statements of fact (figures, dates, named events) that no cue covers."""
+    covered = [(d.claim_span[0], d.claim_span[1]) for d in drafts]
+    covered += [d.source_span for d in drafts if d.source_span]
+    out = []
+    for index, para in enumerate(paras):
+        if para.info.caption or para.info.headline:
+            continue
+        for sent in para.doc.sents:
+            sspan = _sent_span(text, sent, para.base)
+            if any(s < sspan[1] and e > sspan[0] for s, e in covered):
+                continue
+            if any(qs < sspan[1] and qe > sspan[0] for qs, qe in para.quotes):
+                continue
+            words = [t for t in sent if not t.is_punct]
+            if (
+                len(words) < 6
+                or sent[-1].text not in (".", "!")
+                or sent.root.pos_ not in ("VERB", "AUX")
+            ):
+                continue
+            if not any(t.ent_type_ in _CHECKABLE for t in sent) and not re.search(r"\d", sent.text):
+                continue
+            claim = trim_content(text, sspan, para.quotes)
+            d = Draft(claim, None, None, "unattributed", strength=0.3, para=index, sent_span=sspan)
+            d.quote, d.canonical = "none", None
+            out.append(d)
+    return out
+
+
+def _to_suggestions(text: str, drafts: list[Draft], paras: list[_Para]) -> list[Suggestion]:
+    best: dict[tuple, Suggestion] = {}
+    for d in drafts:
+        qs = paras[d.para].quotes
+        if d.kind == "unattributed":
+            quote, source_type = "none", "unattributed"
+        else:
+            quote = (
+                d.quote
+                if d.extra.get("carried")
+                else content_stage.quote_mode(text, d.claim_span, qs)
+            )
+            source_type = d.source_type
+        s = Suggestion(
+            claim_span=d.claim_span,
+            claim=text[d.claim_span[0] : d.claim_span[1]],
+            source=None if d.source_span is None else text[d.source_span[0] : d.source_span[1]],
+            source_span=d.source_span,
+            cue=None if d.cue_span is None else text[d.cue_span[0] : d.cue_span[1]],
+            cue_span=d.cue_span,
+            source_type=source_type,
+            named=d.named if d.source_span else False,
+            quote=quote,
+            via=d.via[0] if d.via else None,
+            via_span=d.via[1] if d.via else None,
+            ground_rule=d.ground_rule,
+            anonymity_reason=d.reason,
+            anonymity_reason_span=d.reason_span,
+            canonical_source=d.canonical,
+            confidence=round(_confidence(d), 3),
+        )
+        key = (s.claim_span, s.source_span)
+        if key not in best or best[key].confidence < s.confidence:
+            best[key] = s
+    return sorted(best.values(), key=lambda s: (s.claim_span, s.source_span or (0, 0)))

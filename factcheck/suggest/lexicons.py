@@ -1,0 +1,53 @@
+"""The lexicons in lexicons/*.txt, read once."""
+
+import functools
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent / "lexicons"
+
+
+def _lines(name: str) -> list[str]:
+    text = (HERE / name).read_text(encoding="utf-8")
+    return [
+        line.rstrip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
+
+
+@functools.cache
+def reporting_verbs() -> dict[str, tuple[float, bool]]:
+    """Lemma -> (strength, whether a direct object can be the content)."""
+    verbs = {}
+    for line in _lines("reporting_verbs.txt"):
+        parts = line.split()
+        verbs[parts[0]] = (float(parts[1]), len(parts) > 2 and parts[2] == "object")
+    return verbs
+
+
+@functools.cache
+def reporting_nouns() -> frozenset[str]:
+    return frozenset(line.strip().lower() for line in _lines("reporting_nouns.txt"))
+
+
+@functools.cache
+def news_agencies() -> tuple[str, ...]:
+    """Agency and outlet names, longest first so "Associated Press" wins over "AP"."""
+    return tuple(sorted({line.strip() for line in _lines("news_agencies.txt")}, key=len)[::-1])
+
+
+@functools.cache
+def anonymity_phrases() -> tuple[tuple[str, str], ...]:
+    phrases = []
+    for line in _lines("anonymity.txt"):
+        phrase, rule = line.split("\t")
+        phrases.append((phrase.strip().lower(), "" if rule.strip() == "-" else rule.strip()))
+    return tuple(sorted(phrases, key=lambda p: -len(p[0])))
+
+
+@functools.cache
+def source_nouns() -> dict[str, str]:
+    return dict(line.split("\t") for line in _lines("source_nouns.txt"))
+
+
+@functools.cache
+def titles() -> frozenset[str]:
+    return frozenset(line.strip().lower() for line in _lines("titles.txt"))

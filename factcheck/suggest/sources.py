@@ -1,0 +1,224 @@
+"""Stage 2: the source of a cue: its mention as written, its type, anonymity and intermediary."""
+
+import re
+
+from . import lexicons
+from .records import Span
+from .tokens import toks_span, trim
+
+PRONOUNS = {"he", "she", "they", "it", "we", "i", "who", "which", "that"}
+_RELATIVE = {"who", "which", "that"}
+
+
+def subject_of(verb):
+    """The token naming who speaks for a cue verb, following the parse.
+
+    nsubj of the verb; else, for "prompted an official ... to say", the object of the verb
+    governing it; for a conjoined or participial verb ("..., adding that"), the subject of the
+    verb it hangs on; a relative pronoun stands for the noun its clause modifies.
+    """
+    for _ in range(4):
+        for c in verb.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in ("there",):
+                if c.lower_ in _RELATIVE and verb.dep_ == "relcl":
+                    return verb.head
+                return c
+        if verb.dep_ == "xcomp":
+            for c in verb.head.children:
+                if c.dep_ == "dobj":
+                    return c
+        if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head is not verb:
+            if verb.dep_ == "advcl" and verb.tag_ != "VBG":
+                return None
+            verb = verb.head
+            continue
+        return None
+    return None
+
+
+def entity_tokens(tok):
+    """The named entity a token belongs to, as a token range, or None."""
+    if not tok.ent_type_:
+        return None
+    doc = tok.doc
+    start = tok.i
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    end = tok.i
+    while end + 1 < len(doc) and doc[end + 1].ent_iob_ == "I":
+        end += 1
+    while end > start and doc[end].tag_ == "POS":
+        end -= 1
+    titles = lexicons.titles()
+    while start < end and (doc[start].lower_ in titles or doc[start].lower_ in ("mr", "ms", "mrs")):
+        start += 1
+    return doc[start], doc[end]
+
+
+def person_of(head):
+    """The PERSON a mention names: its head or an apposition ("Minister ..., Benjamin
+    Netanyahu"), not a possessor ("Netanyahu's office")."""
+    for tok in [head, *(c for c in head.children if c.dep_ == "appos")]:
+        if tok.ent_type_ == "PERSON" and tok.pos_ == "PROPN":
+            return entity_tokens(tok)
+    return None
+
+
+def mention_range(head, exclude: set[int]):
+    """First and last token of the source mention headed by `head`.
+
+    A person is mentioned by name: the title before it and any apposition belong to their
+    affiliation (seed convention: "John Kirby", not "... spokesperson John Kirby"). Anything
+    else is the head's whole noun phrase with its modifiers and appositions ("A top Hamas
+    official, speaking on condition of anonymity", "Palestinian resistance group Hamas").
+    """
+    if head.pos_ == "PRON":
+        return head, head
+    person = person_of(head)
+    if person is not None:
+        return person
+    doc = head.doc
+    start, end = head.i, head.i
+    for i in range(head.i - 1, head.left_edge.i - 1, -1):
+        if i in exclude:
+            break
+        start = i
+    for i in range(head.i + 1, head.right_edge.i + 1):
+        if i in exclude:
+            break
+        end = i
+    while start < head.i and (doc[start].is_punct or doc[start].dep_ in ("cc", "preconj")):
+        start += 1
+    while end > head.i and (doc[end].is_punct or doc[end].dep_ == "cc"):
+        end -= 1
+    return doc[start], doc[end]
+
+
+def mention_span(text: str, head, base: int, exclude: set[int]) -> Span:
+    first, last = mention_range(head, exclude)
+    return trim(text, toks_span(first, last, base), ' \t\n,;:.—–-"“”')
+
+
+_GOV_OFFICE = re.compile(
+    r"\b(white house|kremlin|downing street|élysée|elysee|presidency|presidential office|"
+    r"(prime minister|president|premier|chancellor)('s|’s)? office|"
+    r"office of the (prime minister|president|premier|chancellor))\b"
+)
+
+
+def agency_in(text: str) -> re.Match | None:
+    for name in lexicons.news_agencies():
+        m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
+        if m:
+            return m
+    return None
+
+
+def classify(head, first, last) -> str:
+    """Source type from the mention's head noun, its title and its named entity."""
+    doc = head.doc
+    words = doc[first.i : last.i + 1]
+    low = words.text.lower()
+    lemma = head.lemma_.lower()
+    nouns = lexicons.source_nouns()
+    if head.pos_ == "PROPN" and agency_in(head.text) and agency_in(head.text).group(0) == head.text:
+        return "news_agency"
+    ent = entity_tokens(head)
+    if ent and agency_in(doc[ent[0].i : ent[1].i + 1].text):
+        name = doc[ent[0].i : ent[1].i + 1].text
+        if agency_in(name).group(0) == name:
+            return "news_agency"
+    if _GOV_OFFICE.search(low):
+        return "government_office"
+    if lemma in ("ministry", "ministries", "department") or (
+        head.pos_ == "PROPN" and re.search(r"\bministry\b|\bdepartment\b", low)
+    ):
+        return "ministry"
+    person = person_of(head)
+    if person is not None:
+        titles = lexicons.titles()
+        rest = [t.lower_ for t in words if not (person[0].i <= t.i <= person[1].i)]
+        joined = " ".join(rest)
+        if any(t in titles for t in rest) or any(" " in t and t in joined for t in titles):
+            return "named_spokesperson"
+        return "named_individual"
+    kind = nouns.get(lemma) or nouns.get(head.lower_)
+    if kind == "named_spokesperson":
+        return "anonymous_official"  # a spokesman without a name
+    if kind == "government_office" and lemma == "office":
+        has_owner = any(c.dep_ == "poss" for c in head.children)
+        return "government_office" if has_owner else "organization"
+    if kind:
+        return kind
+    if head.ent_type_ == "PERSON":
+        return "named_individual"
+    if head.ent_type_ == "GPE":
+        return "government_office"
+    if head.ent_type_ in ("ORG", "NORP", "FAC"):
+        return "organization"
+    if head.pos_ == "PROPN":
+        return "organization"
+    if head.tag_ == "NNS":
+        return "anonymous_official"
+    return "organization"
+
+
+_REASON = re.compile(
+    r"^[\s,]*(?:(?:speaking|spoke|who spoke)\s+)?"
+    r"((?:because|as|since)\b[^.;:\"“”]*|to (?:discuss|speak about|talk about|describe|reveal|"
+    r"share|comment on)\b[^.;:,\"“”]*|(?:citing|given)\b[^.;:,\"“”]*)"
+)
+
+
+def anonymity(text: str, region: Span) -> tuple[bool, str, str, Span | None]:
+    """(anonymous, ground rule, stated reason, reason span) from the wording in `region`.
+
+    The reason is the clause that gives one ("because they were not authorised to speak",
+    "to discuss private talks"); failing that, the condition as stated ("speaking on condition
+    of anonymity"), or "not authorised to speak ..." which is itself a reason.
+    """
+    s, e = region
+    low = text[s:e].lower()
+    for phrase, rule in lexicons.anonymity_phrases():
+        i = low.find(phrase)
+        if i < 0:
+            continue
+        p_start, p_end = s + i, s + i + len(phrase)
+        m = _REASON.match(text[p_end:e])
+        if m and m.group(1).strip():
+            r_start = p_end + m.start(1)
+            r_span = trim(text, (r_start, r_start + len(m.group(1))))
+            return True, rule, text[r_span[0] : r_span[1]], r_span
+        if phrase.startswith("not authori"):
+            clause = re.match(r"[^.;:,\"“”]*", text[p_start:e])
+            r_span = trim(text, (p_start, p_start + clause.end()))
+            return True, rule, text[r_span[0] : r_span[1]], r_span
+        if rule:
+            lead = re.search(
+                r"(?:speaking|spoke|who spoke|talking|who talked)\s+$", text[s:p_start]
+            )
+            r_start = s + lead.start() if lead else p_start
+            r_span = (r_start, p_end)
+            return True, rule, text[r_start:p_end], r_span
+        return True, rule, "", None
+    return False, "", "", None
+
+
+_VIA_BEFORE = re.compile(
+    r"(?:told|tell|telling|to|by|with|according to|speaking to|told the news agency|"
+    r"news agency|newspaper|broadcaster|channel)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$",
+    re.IGNORECASE,
+)
+
+
+def intermediary(text: str, region: Span, exclude: Span | None) -> tuple[str, Span] | None:
+    """A wire agency or outlet that relayed the statement ("told AFP", "carried by WAFA")."""
+    s, e = region
+    for name in lexicons.news_agencies():
+        for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text[s:e]):
+            a, b = s + m.start(), s + m.end()
+            if exclude and exclude[0] <= a < exclude[1]:
+                continue
+            if _VIA_BEFORE.search(text[max(s, a - 60) : a]):
+                return text[a:b], (a, b)
+    return None
