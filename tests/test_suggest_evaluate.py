@@ -436,3 +436,71 @@ def test_command_runs_with_debug_off_and_no_database(tmp_path):
     assert bad.returncode == 2
     assert "seed.annotations.json: claim 3" in bad.stderr
     assert "cue_span [0, 14]" in bad.stderr
+
+
+def test_coreference_is_not_scored_against_a_registry_name_the_text_never_gives():
+    text = "The group said talks go on. Officials said no."
+    reference = claim(text, "talks go on", "The group", "said", canonical_source="Hamas")
+
+    data = evaluate.summary(evaluate.score_document(text, [reference], [reference]))
+
+    assert "coreference" not in data["attributes"]
+
+
+def test_command_diff_lists_missed_spurious_and_cut_mentions_and_types(tmp_path):
+    seed = json.loads((SEEDS / "000_968ab21749d55e3c.annotations.json").read_text())
+    claims = seed["claims"]
+    hamas = next(c for c in claims if c["source"] == "Palestinian resistance group Hamas")
+    hamas["source"] = "resistance group Hamas"
+    hamas["source_span"][0] += len("Palestinian ")
+    ministry = next(c for c in claims if c["source_type"] == "ministry")
+    ministry["source_type"] = "organization"
+    claims.remove(next(c for c in claims if c["source"] == "The group"))
+    (tmp_path / "000_968ab21749d55e3c.annotations.json").write_text(json.dumps(seed))
+    out = io.StringIO()
+
+    call_command(
+        "evaluate_suggestions", str(SEEDS), "--predictions", str(tmp_path), "--diff", stdout=out
+    )
+
+    report = out.getvalue()
+    assert "Differences in 000_968ab21749d55e3c (3)" in report
+    assert (
+        "  mention cut: 'Palestinian resistance group Hamas' -> 'resistance group Hamas'" in report
+    )
+    assert "  missed: 'The group' for 'called on mediators" in report
+    assert '  type: "Gaza\'s health ministry" is ministry, suggested organization' in report
+
+
+def test_min_confidence_drops_the_less_confident_predictions(tmp_path):
+    seed = json.loads((SEEDS / "000_968ab21749d55e3c.annotations.json").read_text())
+    for index, item in enumerate(seed["claims"]):
+        item["confidence"] = 0.9 if index % 2 else 0.5
+    (tmp_path / "000_968ab21749d55e3c.annotations.json").write_text(json.dumps(seed))
+    out = io.StringIO()
+
+    call_command(
+        "evaluate_suggestions",
+        str(SEEDS),
+        "--predictions",
+        str(tmp_path),
+        "--min-confidence",
+        "0.8",
+        "--json",
+        stdout=out,
+    )
+
+    content = json.loads(out.getvalue())["overall"]["spans"]["content"]["exact"]
+    assert (content["predicted"], content["precision"]) == (9, 1.0)
+
+
+def test_command_runs_the_suggester_on_the_seed_and_the_development_set():
+    out = io.StringIO()
+
+    call_command("evaluate_suggestions", str(SEEDS), str(DATA), stdout=out)
+
+    report = out.getvalue()
+    assert f"Per document ({len(DEV_SET) + 1})" in report
+    assert "source mention  " in report
+    assert "Source-type confusion (rows: reference, columns: predicted)" in report
+    assert "01_wire_sudan_camp" in report

@@ -39,8 +39,8 @@ differently). On each pair:
   only pairs whose reference has a source;
 - *quote mode*: equal ``quote``; every pair;
 - *coreference*: equal ``canonical_source`` (case-folded), only on pairs whose reference
-  mention needs resolving: a pronoun, a "the …" phrase, or a part of the canonical name
-  ("Kirby" for "John Kirby").
+  mention refers back to a name the text gives: a pronoun, a short "the …" phrase, or a part
+  of the canonical name ("Kirby" for "John Kirby"), the canonical name occurring in the text.
 
 The confusion table counts pairs by reference source type (rows) and predicted type
 (columns).
@@ -299,6 +299,7 @@ class Pair:
     reference: dict
     predicted: dict
     matched_by: str  # "content" or "mention"
+    needs_resolution: bool = False
 
 
 @dataclass
@@ -342,16 +343,22 @@ def _norm(value) -> str | None:
     return text[span[0] : span[1]].casefold() if span else None
 
 
-def needs_resolution(claim: dict) -> bool:
-    """True if the reference mention is a pronoun, a "the …" phrase or part of the full name."""
+def needs_resolution(claim: dict, text: str) -> bool:
+    """True if the reference mention refers back to a full name the text gives elsewhere.
+
+    That is: the canonical name occurs in the text, and the mention is a pronoun ("he"), a
+    part of that name ("Kirby" for "John Kirby") or a short "the …" phrase ("the group").
+    """
     source, canonical = _norm(claim.get("source")), _norm(claim.get("canonical_source"))
     if source is None or canonical is None or source == canonical:
+        return False
+    if canonical not in text.casefold():
         return False
     words = source.split()
     return (
         source in PRONOUNS
-        or words[0] == "the"
-        or set(words) <= set(canonical.replace("'s", "").split())
+        or (words[0] == "the" and len(words) <= 3)
+        or set(words) <= set(canonical.split())
     )
 
 
@@ -366,7 +373,7 @@ def attribute_outcomes(pair: Pair) -> dict[str, bool | None]:
         "quote": (ref.get("quote") or "none") == (pred.get("quote") or "none"),
         "coreference": (
             _norm(ref.get("canonical_source")) == _norm(pred.get("canonical_source"))
-            if attributed and needs_resolution(ref)
+            if attributed and pair.needs_resolution
             else None
         ),
     }
@@ -406,9 +413,47 @@ def score_document(
     mentions_pred = [trim(text, _span(predictions[j].get("source_span"))) for j in left_pred]
     for a, b in match_spans(mentions_ref, mentions_pred, "overlap"):
         pairs.append(Pair(references[left_ref[a]], predictions[left_pred[b]], "mention"))
+    for pair in pairs:
+        pair.needs_resolution = needs_resolution(pair.reference, text)
     score.pairs = pairs
     score.reference_types = Counter(c.get("source_type") for c in references)
     return score
+
+
+def differences(text: str, references: Sequence[dict], predictions: Sequence[dict]) -> list[str]:
+    """What a reader checks by hand: missed, spurious and mis-cut mentions; wrong types."""
+
+    def quote(item: dict, field: str) -> str:
+        span = _span(item.get(field + "_span"))
+        words = text[span[0] : span[1]] if span else ""
+        return repr(words if len(words) <= 60 else words[:57] + "...")
+
+    lines = []
+    refs = [trim(text, _span(c.get("source_span"))) for c in references]
+    preds = [trim(text, _span(c.get("source_span"))) for c in predictions]
+    exact = dict(match_spans(refs, preds, "exact"))
+    overlap = dict(match_spans(refs, preds, "overlap"))
+    matched = set(overlap.values())
+    for i, item in enumerate(references):
+        if refs[i] is None or i in exact:
+            continue
+        if i in overlap:
+            other = predictions[overlap[i]]
+            lines.append(f"  mention cut: {quote(item, 'source')} -> {quote(other, 'source')}")
+        else:
+            lines.append(f"  missed: {quote(item, 'source')} for {quote(item, 'claim')}")
+    for j, item in enumerate(predictions):
+        if preds[j] is not None and j not in matched:
+            lines.append(f"  spurious: {quote(item, 'source')} for {quote(item, 'claim')}")
+    score = score_document(text, references, predictions)
+    for pair in score.pairs:
+        ref, pred = pair.reference, pair.predicted
+        if ref.get("source_type") != pred.get("source_type"):
+            lines.append(
+                f"  type: {quote(ref, 'source') if ref.get('source_span') else quote(ref, 'claim')}"
+                f" is {ref.get('source_type')}, suggested {pred.get('source_type')}"
+            )
+    return lines
 
 
 def summary(score: Score) -> dict:

@@ -70,6 +70,12 @@ class Command(BaseCommand):
             help="Score only the suggestions whose confidence is at least X (e.g. 0.8).",
         )
         parser.add_argument(
+            "--diff",
+            action="store_true",
+            help="Also list, per document, the missed, spurious and mis-cut source mentions "
+            "and the claims whose source type differs.",
+        )
+        parser.add_argument(
             "--model",
             help="The spaCy pipeline for the suggester (default: FACTCHECK_SPACY_MODEL).",
         )
@@ -83,6 +89,7 @@ class Command(BaseCommand):
                 loaded.append((name, text, evaluate.load_annotations(annotations_path, text)))
             predict = self._predictor(options)
             scores = []
+            diffs = []
             for name, text, references in loaded:
                 predictions = [
                     claim
@@ -90,6 +97,8 @@ class Command(BaseCommand):
                     if float(claim.get("confidence", 1.0)) >= options["min_confidence"]
                 ]
                 scores.append(evaluate.score_document(text, references, predictions, name))
+                if options["diff"]:
+                    diffs.append((name, evaluate.differences(text, references, predictions)))
         except evaluate.AnnotationError as error:
             raise CommandError(str(error), returncode=2) from None
         total = sum(scores[1:], scores[0])
@@ -103,6 +112,10 @@ class Command(BaseCommand):
         self.stdout.write(evaluate.format_documents(per_document))
         self.stdout.write(f"\nOverall ({len(scores)} document(s), counts added up)\n")
         self.stdout.write(evaluate.format_report(overall))
+        for name, lines in diffs:
+            self.stdout.write(f"\nDifferences in {name} ({len(lines)})")
+            for line in lines:
+                self.stdout.write(line)
 
     def _predictor(self, options):
         if options["predictions"]:
