@@ -198,3 +198,68 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class SuggestionDecisionForm(forms.Form):
+    """What the reviewer decided on a suggestion's card; `edit` brings the edit form's fields."""
+
+    decision = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("edit", "Accept with changes"), ("reject", "Reject")],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(required=False, max_length=2000)
+
+
+class AcceptAboveForm(forms.Form):
+    threshold = forms.FloatField(min_value=0.5, max_value=1.0, widget=forms.HiddenInput)
+
+
+class SuggestRequestForm(forms.Form):
+    """ "Suggest again": names the latest run the page showed, so a second click queues nothing."""
+
+    after_run = forms.IntegerField(min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
+
+
+class SuggestionEditForm(forms.Form):
+    """A suggestion as the reviewer corrects it before accepting; the claim span stays."""
+
+    source_name = forms.CharField(
+        label="Source", required=False, max_length=255, help_text="The registry name."
+    )
+    source_type = forms.ChoiceField(label="Type", choices=())
+    anonymous = forms.BooleanField(required=False)
+    cue = forms.CharField(required=False, max_length=200)
+    quote_mode = forms.ChoiceField(choices=QuoteMode.choices)
+    intermediary = forms.CharField(label="Relayed by", required=False, max_length=255)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["source_type"].choices = SourceType.objects.values_list("slug", "name")
+
+    def edits(self, suggestion: Any, text: str) -> dict[str, Any]:
+        """The fields the reviewer changed, under the suggestion's own names."""
+        data = self.cleaned_data
+        edits: dict[str, Any] = {}
+        name = " ".join(data["source_name"].split())
+        if name != (suggestion.canonical_source or suggestion.source_text):
+            edits["canonical_source"] = name
+            if not suggestion.source_text.strip():
+                # Nothing in the text names the source: the typed name stands in for it.
+                edits["source_text"] = name
+        if data["source_type"] != suggestion.source_type_slug:
+            edits["source_type_slug"] = data["source_type"]
+        if data["anonymous"] == suggestion.named:
+            edits["named"] = not data["anonymous"]
+        cue = data["cue"].strip()
+        if cue != suggestion.cue.strip():
+            edits["cue"] = cue
+            start, end = suggestion.cue_start, suggestion.cue_end
+            if start is None or text[start:end] != cue:
+                # The typed cue is not the span the suggester found.
+                edits["cue_start"] = edits["cue_end"] = None
+        if data["quote_mode"] != suggestion.quote_mode:
+            edits["quote_mode"] = data["quote_mode"]
+        via = " ".join(data["intermediary"].split())
+        if via != suggestion.via_text.strip():
+            edits["via_text"] = via
+        return edits

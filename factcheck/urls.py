@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from factcheck.forms import LoginForm
-from factcheck.views import articles, review
+from factcheck.views import articles, review, suggestions
 from factcheck.views import exports as export_views
 from factcheck.views.activity import activity
 from factcheck.views.queue import queue, queue_bulk
@@ -40,6 +40,37 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+]
+
+urlpatterns += [
+    path(
+        "suggestions/<int:suggestion_id>/", suggestions.suggestion_detail, name="suggestion_detail"
+    ),
+    path(
+        "suggestions/<int:suggestion_id>/accept/",
+        suggestions.suggestion_accept,
+        name="suggestion_accept",
+    ),
+    path(
+        "suggestions/<int:suggestion_id>/reject/",
+        suggestions.suggestion_reject,
+        name="suggestion_reject",
+    ),
+    path(
+        "articles/<int:article_id>/suggestions/",
+        suggestions.suggestions_state,
+        name="suggestions_state",
+    ),
+    path(
+        "articles/<int:article_id>/suggestions/accept-above/",
+        suggestions.suggestions_accept_above,
+        name="suggestions_accept_above",
+    ),
+    path(
+        "articles/<int:article_id>/suggestions/request/",
+        suggestions.suggestions_request,
+        name="suggestions_request",
+    ),
 ]
 
 urlpatterns += [

@@ -32,8 +32,11 @@ from factcheck.forms import (
     RemoveForm,
     SourceSearchForm,
     StatusForm,
+    SuggestionDecisionForm,
+    SuggestionEditForm,
 )
-from factcheck.models import Article, AuditEvent, Claim, VerificationStatus
+from factcheck.models import Article, AuditEvent, Claim, SuggestionRun, VerificationStatus
+from factcheck.services.suggestions import ProposedSuggestion
 from factcheck.views.queue import BulkForm
 from tests import factories
 from tests.test_url_access import APP_VIEWS, row_counts
@@ -420,6 +423,7 @@ class Scene:
     claim: Claim
     attribution_id: int
     link_id: int
+    suggestion_id: int
 
 
 @pytest.fixture
@@ -430,7 +434,19 @@ def scene(db) -> Scene:
         actor=None, claim=claim, source=factories.make_source("Ministry")
     )
     link = services.evidence_add(actor=None, claim=claim, url="https://example.org/a")
-    return Scene(claim=claim, attribution_id=attribution.pk, link_id=link.pk)
+    start = article.text.index("Another claim there.")
+    proposal = ProposedSuggestion(
+        claim_start=start,
+        claim_end=start + 20,
+        claim_text="Another claim there.",
+        source_type_slug="unattributed",
+        confidence=0.9,
+    )
+    run = SuggestionRun.objects.create(article=article)
+    suggestion = services.suggestion_run_record(run=run, proposals=[proposal]).stored[0]
+    return Scene(
+        claim=claim, attribution_id=attribution.pk, link_id=link.pk, suggestion_id=suggestion.pk
+    )
 
 
 def claim_filter_names() -> list[str]:
@@ -455,6 +471,8 @@ def reads(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
         "review": (reverse("review", args=[claim.article_id]), ["claim"], {}),
         "claim_detail": (reverse("claim_detail", args=[claim.pk]), ["tab"], {}),
         "claim_review_jsonld": (reverse("claim_review_jsonld", args=[claim.pk]), ["x"], {}),
+        "suggestion_detail": (reverse("suggestion_detail", args=[scene.suggestion_id]), ["x"], {}),
+        "suggestions_state": (reverse("suggestions_state", args=[claim.article_id]), ["x"], {}),
     }
 
 
@@ -524,6 +542,27 @@ def writes(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
             version,
         ),
         "note_add": (claim_url("note_add"), field_names(NoteForm()), {"body": "N"}),
+        "suggestion_accept": (
+            reverse("suggestion_accept", args=[scene.suggestion_id]),
+            [*field_names(SuggestionDecisionForm()), *field_names(SuggestionEditForm())],
+            {"decision": "edit", "source_type": "organization", "quote_mode": "direct"},
+        ),
+        "suggestion_reject": (
+            reverse("suggestion_reject", args=[scene.suggestion_id]),
+            field_names(SuggestionDecisionForm()),
+            {"decision": "reject", "reason": "Not a claim"},
+        ),
+        "suggestions_accept_above": (
+            reverse("suggestions_accept_above", args=[article.pk]),
+            ["threshold"],
+            {"threshold": "0.8"},
+        ),
+        # A run newer than 0 exists: a valid request shows it rather than queueing another.
+        "suggestions_request": (
+            reverse("suggestions_request", args=[article.pk]),
+            ["after_run"],
+            {"after_run": "0"},
+        ),
         "queue_bulk": (
             reverse("queue_bulk"),
             field_names(BulkForm()),
@@ -548,6 +587,10 @@ WRITE_VIEWS = [
     "evidence_remove",
     "note_add",
     "queue_bulk",
+    "suggestion_accept",
+    "suggestion_reject",
+    "suggestions_accept_above",
+    "suggestions_request",
 ]
 READ_VIEWS = [
     "home",
@@ -560,6 +603,8 @@ READ_VIEWS = [
     "review",
     "claim_detail",
     "claim_review_jsonld",
+    "suggestion_detail",
+    "suggestions_state",
 ]
 
 

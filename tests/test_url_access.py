@@ -20,7 +20,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from factcheck import services
-from factcheck.models import Article
+from factcheck.models import Article, SuggestionRun
+from factcheck.services.suggestions import ProposedSuggestion
 from tests import factories
 
 ROLES = ["anonymous", "no-role", "Viewer", "Reviewer", "Editor", "staff"]
@@ -55,6 +56,12 @@ APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "evidence_remove": ({POST}, "delete_evidencelink"),
     "note_add": ({POST}, "add_note"),
     "queue_bulk": ({POST}, "change_claim"),
+    "suggestion_detail": ({GET}, None),
+    "suggestions_state": ({GET}, None),
+    "suggestion_accept": ({POST}, "add_claim"),
+    "suggestion_reject": ({POST}, "add_claim"),
+    "suggestions_accept_above": ({POST}, "add_claim"),
+    "suggestions_request": ({POST}, "add_claim"),
 }
 # Open to anyone, and logging out.
 ACCOUNT_VIEWS = {"login", "logout"}
@@ -110,12 +117,23 @@ def world(db) -> World:
     services.claim_set_status(actor=proposer, claim=claim, status="in_progress")
     services.claim_set_status(actor=proposer, claim=claim, status="verified")
     services.verdict_sign_off(actor=signer, claim=claim)
+    run = SuggestionRun.objects.create(article=article)
+    start = article.text.index("More text.")
+    proposal = ProposedSuggestion(
+        claim_start=start,
+        claim_end=start + 10,
+        claim_text="More text.",
+        source_type_slug="unattributed",
+        confidence=0.9,
+    )
+    suggestion = services.suggestion_run_record(run=run, proposals=[proposal]).stored[0]
     return World(
         ids={
             "article_id": article.pk,
             "claim_id": claim.pk,
             "attribution_id": attribution.pk,
             "link_id": link.pk,
+            "suggestion_id": suggestion.pk,
             "content_type_id": ContentType.objects.get_for_model(Article).pk,
             "id": proposer.pk,
             "app_label": "factcheck",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from factcheck import importing, services
 from factcheck.forms import PROGRESS_FILTERS, ArticleListForm, PasteArticleForm, labelled_errors
-from factcheck.models import Article, VerificationStatus
+from factcheck.models import Article, Suggestion, SuggestionRun, VerificationStatus
 
 MAX_FILES = 50
 
@@ -45,6 +45,27 @@ def _progress_bar(article: Article) -> list[dict]:
             )
             offset += width
     return pieces
+
+
+def _with_suggestion_state(articles: list[Article]) -> bool:
+    """Give each article its latest suggestion run and pending count; say if any is under way."""
+    ids = [article.pk for article in articles]
+    runs = {
+        run.article_id: run
+        for run in SuggestionRun.objects.filter(article_id__in=ids).latest_per_article()
+    }
+    pending = dict(
+        Suggestion.objects.filter(article_id__in=ids)
+        .pending()
+        .order_by()
+        .values("article_id")
+        .annotate(n=Count("id"))
+        .values_list("article_id", "n")
+    )
+    for article in articles:
+        article.suggestion_run = runs.get(article.pk)
+        article.pending_suggestions = pending.get(article.pk, 0)
+    return any(run.is_active for run in runs.values())
 
 
 @require_GET
@@ -81,6 +102,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(articles, 25).get_page(request.GET.get("page"))
     for article in page:
         article.progress = _progress_bar(article)
+    # While a run is queued or running, the list asks again every few seconds.
+    suggesting = _with_suggestion_state(page.object_list)
     outlets = (
         Article.objects.exclude(outlet="")
         .values_list("outlet", flat=True)
@@ -101,6 +124,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "filter_query": filters.urlencode(),
         "statuses": VerificationStatus.choices,
         "filter_errors": errors,
+        "suggesting": suggesting,
+        "poll_url": request.get_full_path(),
     }
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     # htmx swaps 422 but not 400 (see the htmx-config in base.html).

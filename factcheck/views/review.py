@@ -42,6 +42,8 @@ from factcheck.models import (
     QuoteMode,
     Source,
     SourceType,
+    Suggestion,
+    SuggestionRun,
     VerificationStatus,
 )
 
@@ -61,8 +63,37 @@ def _claims_of(article: Article) -> list[Claim]:
     )
 
 
+# "Accept all above" takes the suggestions whose confidence is above this.
+ACCEPT_ABOVE = 0.8
+
+
+def _suggestion_context(article: Article) -> dict[str, Any]:
+    """The article's pending suggestions and its latest suggestion run, in two queries."""
+    suggestions = list(
+        Suggestion.objects.filter(article=article).pending().order_by("claim_start", "-claim_end")
+    )
+    if suggestions:
+        names = dict(SourceType.objects.values_list("slug", "name"))
+        for suggestion in suggestions:
+            suggestion.type_name = names.get(suggestion.source_type_slug, "Unknown type")
+    return {
+        "suggestions": suggestions,
+        "suggestion_run": SuggestionRun.objects.filter(article=article)
+        .order_by("-created_at", "-id")
+        .first(),
+        "accept_above": ACCEPT_ABOVE,
+        "above_count": sum(1 for s in suggestions if s.confidence > ACCEPT_ABOVE),
+    }
+
+
 def _text_context(article: Article, claims: list[Claim]) -> dict[str, Any]:
-    return {"article": article, "claims": claims, "paragraphs": paragraphs(article.text, claims)}
+    context = _suggestion_context(article)
+    context.update(
+        article=article,
+        claims=claims,
+        paragraphs=paragraphs(article.text, claims, context["suggestions"]),
+    )
+    return context
 
 
 def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
@@ -112,14 +143,36 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
     }
 
 
-def _review_context(request: HttpRequest, article: Article, claim: Claim | None) -> dict:
+def _review_context(
+    request: HttpRequest,
+    article: Article,
+    claim: Claim | None,
+    suggestion: Suggestion | None = None,
+) -> dict:
     claims = _claims_of(article)
     context = _text_context(article, claims)
     context["status_keys"] = STATUS_KEYS
     if claim is not None:
         context.update(_panel_context(request, claim))
+    elif suggestion is not None:
+        context.update(suggestion_panel_context(suggestion))
     context["open_claim"] = claim
+    context["open_suggestion"] = suggestion if claim is None else None
     return context
+
+
+def suggestion_panel_context(suggestion: Suggestion, **extra: Any) -> dict[str, Any]:
+    """What the suggestion's card shows: the proposal, with the choices its edit form offers."""
+    source_types = list(SourceType.objects.all())
+    names = {t.slug: t.name for t in source_types}
+    return {
+        "suggestion": suggestion,
+        "source_type_name": names.get(suggestion.source_type_slug, suggestion.source_type_slug),
+        "source_types": source_types,
+        "quote_modes": QuoteMode.choices,
+        "errors": [],
+        **extra,
+    }
 
 
 @require_GET

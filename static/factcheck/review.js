@@ -1,6 +1,6 @@
 // The review page's own behaviour, the part htmx cannot do: turning a text
-// selection into code-point offsets, opening claims from highlights, the
-// source picker, and keyboard shortcuts.
+// selection into code-point offsets, opening claims and suggestions from
+// highlights, the source picker, and keyboard shortcuts.
 //
 // Offsets: the browser counts UTF-16 code units, the server counts Unicode
 // code points (Python str indices). Every segment of the rendered text
@@ -117,6 +117,45 @@
     return document.getElementById("claim-panel")?.dataset.claim ?? null;
   }
 
+  // Suggestions: dashed highlights, opened like claims but with n / p.
+  function openSuggestion(id) {
+    const link = document.querySelector(`.suggestion-link[data-suggestion="${id}"]`);
+    if (link) link.click();
+  }
+
+  function currentSuggestion() {
+    return document.getElementById("suggestion-panel")?.dataset.suggestion ?? null;
+  }
+
+  function stepSuggestion(delta) {
+    const links = Array.from(document.querySelectorAll(".suggestion-link"));
+    if (!links.length) return;
+    const index = links.findIndex((link) => link.dataset.suggestion === currentSuggestion());
+    const next = index === -1 ? (delta > 0 ? 0 : links.length - 1) : index + delta;
+    if (next >= 0 && next < links.length) links[next].click();
+  }
+
+  // The open suggestion's card, when it can still be decided.
+  function pendingCard() {
+    const card = document.getElementById("suggestion-panel");
+    return card && card.dataset.state === "pending" ? card : null;
+  }
+
+  function acceptSuggestion() {
+    pendingCard()?.querySelector("#sg-accept-form")?.requestSubmit();
+  }
+
+  function rejectSuggestion() {
+    pendingCard()?.querySelector("#sg-reject-form")?.requestSubmit();
+  }
+
+  function editSuggestion() {
+    const details = pendingCard()?.querySelector("#sg-edit");
+    if (!details) return;
+    details.open = true;
+    details.querySelector("input[name=source_name]")?.focus();
+  }
+
   function stepClaim(delta) {
     const links = Array.from(document.querySelectorAll(".claim-link"));
     if (!links.length) return;
@@ -126,13 +165,29 @@
   }
 
   function markActive() {
-    const id = currentClaim();
-    document.querySelectorAll(".active").forEach((el) => el.classList.remove("active"));
-    if (!id) return;
     document
-      .querySelectorAll(`#article-text [data-claim="${id}"], .claim-link[data-claim="${id}"]`)
-      .forEach((el) => el.classList.add("active"));
-    const first = document.querySelector(`#article-text [data-claim="${id}"]`);
+      .querySelectorAll(".active, .sg-part-active")
+      .forEach((el) => el.classList.remove("active", "sg-part-active"));
+    const id = currentClaim();
+    const sid = currentSuggestion();
+    let first = null;
+    if (id) {
+      document
+        .querySelectorAll(`#article-text [data-claim="${id}"], .claim-link[data-claim="${id}"]`)
+        .forEach((el) => el.classList.add("active"));
+      first = document.querySelector(`#article-text [data-claim="${id}"]`);
+    } else if (sid) {
+      document
+        .querySelectorAll(
+          `#article-text [data-suggestions~="${sid}"], .suggestion-link[data-suggestion="${sid}"]`,
+        )
+        .forEach((el) => el.classList.add("active"));
+      // Its source mention and cue, which may lie outside the claim span.
+      document
+        .querySelectorAll(`#article-text [data-mentions~="${sid}"]`)
+        .forEach((el) => el.classList.add("sg-part-active"));
+      first = document.querySelector(`#article-text [data-suggestions~="${sid}"]`);
+    }
     first?.scrollIntoView({ block: "nearest" });
   }
 
@@ -201,8 +256,13 @@
     }
     if (event.target.closest("[data-shortcuts-open]")) return toggleShortcuts(true);
     if (event.target.closest("[data-shortcuts-close]")) return toggleShortcuts(false);
+    if (!window.getSelection().isCollapsed) return;
+    const suggested = event.target.closest(
+      '#article-text [data-opens="suggestion"], #article-text .sg-mark',
+    );
+    if (suggested) return openSuggestion(suggested.dataset.suggestion);
     const highlight = event.target.closest("#article-text [data-claim]");
-    if (highlight && window.getSelection().isCollapsed) openClaim(highlight.dataset.claim);
+    if (highlight) openClaim(highlight.dataset.claim);
   });
 
   document.addEventListener("input", (event) => {
@@ -235,9 +295,17 @@
     if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
     if (!textEl()) return;
     const key = event.key;
+    // Enter on a focused link, button or summary keeps its own meaning.
+    if (key === "Enter" && event.target.closest("a, button, summary")) return;
     const actions = {
       j: () => stepClaim(1),
       k: () => stepClaim(-1),
+      n: () => stepSuggestion(1),
+      p: () => stepSuggestion(-1),
+      Enter: acceptSuggestion,
+      y: acceptSuggestion,
+      e: editSuggestion,
+      x: rejectSuggestion,
       a: addClaimFromSelection,
       s: openSourcePicker,
       u: () => document.getElementById("undo-form")?.requestSubmit(),
@@ -256,7 +324,8 @@
     if (event.detail.target.id === "panel") {
       showAddButton(null);
       markActive();
-      const panel = document.getElementById("claim-panel");
+      const panel =
+        document.getElementById("claim-panel") ?? document.getElementById("suggestion-panel");
       const active = document.activeElement;
       if (panel && (!active || active === document.body || !document.contains(active))) {
         panel.focus({ preventScroll: true });
