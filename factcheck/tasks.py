@@ -29,6 +29,7 @@ def suggest_article(article_id: int, run_id: int | None = None) -> dict:
     The run (`run_id`, queued by `services.suggestions_request`) goes running,
     then done with its count, or failed with the reason: the articles list
     shows each. Without `run_id` (a task queued by hand) a run is made here.
+    A run that is no longer queued (already carried out) is left alone.
     """
     from django.conf import settings
 
@@ -43,7 +44,10 @@ def suggest_article(article_id: int, run_id: int | None = None) -> dict:
             # The article (and its runs) was deleted after the task was queued.
             return {"article": article_id, "run": run_id, "state": "gone"}
     model = getattr(settings, "FACTCHECK_SPACY_MODEL", None)
-    run = services.suggestion_run_start(run=run, model_name=model or "")
+    started = services.suggestion_run_start(run=run, model_name=model or "")
+    if started is None:
+        run.refresh_from_db()
+        return {"article": article_id, "run": run.pk, "state": run.state, "count": run.count}
     try:
         # Imported here: the suggester loads spaCy, which the web process need not.
         from factcheck.suggest import suggest
@@ -51,9 +55,9 @@ def suggest_article(article_id: int, run_id: int | None = None) -> dict:
         article = Article.objects.get(pk=article_id)
         records = suggest(article.text, model=model)
         proposals = [services.ProposedSuggestion.from_record(record) for record in records]
-        outcome = services.suggestion_run_record(run=run, proposals=proposals)
+        outcome = services.suggestion_run_record(run=started, proposals=proposals)
     except Exception as error:
-        services.suggestion_run_fail(run=run, error=f"{type(error).__name__}: {error}")
+        services.suggestion_run_fail(run=started, error=f"{type(error).__name__}: {error}")
         # Raised again, so that the task's own result records the failure too.
         raise
     return {

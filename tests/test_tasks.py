@@ -8,7 +8,7 @@ import time
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
@@ -22,6 +22,7 @@ from factcheck.models import (
     SuggestionRunState,
     SuggestionState,
 )
+from factcheck.tasks import suggest_article
 from tests import factories
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -206,3 +207,47 @@ def test_the_real_worker_runs_a_queued_suggestion_run(database_tasks):
     assert task.status == "SUCCESSFUL"
     assert task.return_value["count"] == run.count
     call_command("verify_audit", stdout=io.StringIO())
+
+
+def test_suggest_command_queues_runs_for_the_named_articles(db, database_tasks):
+    first = factories.make_article(text=ARTICLE)
+    second = factories.make_article()
+    stdout = io.StringIO()
+
+    call_command("suggest", "--article", str(first.pk), "--article", str(second.pk), stdout=stdout)
+
+    runs = SuggestionRun.objects.order_by("article_id")
+    assert [(run.article_id, run.state) for run in runs] == [
+        (first.pk, SuggestionRunState.QUEUED),
+        (second.pk, SuggestionRunState.QUEUED),
+    ]
+    assert f"queued run #{runs[0].pk} for article #{first.pk} “{first.title}”" in stdout.getvalue()
+
+
+def test_suggest_command_refuses_an_unknown_article(db):
+    with pytest.raises(CommandError, match="No article with id 999"):
+        call_command("suggest", "--article", "999", stdout=io.StringIO())
+
+
+def test_suggest_all_now_runs_in_process_and_a_worker_then_finds_nothing_to_redo(
+    db, database_tasks, django_capture_on_commit_callbacks
+):
+    article = factories.make_article(text=ARTICLE)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = services.suggestions_request(actor=None, article=article)
+    stdout = io.StringIO()
+
+    call_command("suggest", "--all", "--now", stdout=stdout)
+
+    queued.refresh_from_db()
+    assert queued.state == SuggestionRunState.DONE
+    assert f"run #{queued.pk} for article #{article.pk}" in stdout.getvalue()
+    assert f"{queued.count} new suggestion(s)" in stdout.getvalue()
+    again = suggest_article.call(article.pk, run_id=queued.pk)
+    assert again == {
+        "article": article.pk,
+        "run": queued.pk,
+        "state": "done",
+        "count": queued.count,
+    }
+    assert Suggestion.objects.filter(article=article).count() == queued.count

@@ -124,11 +124,13 @@ def _enqueue(run: SuggestionRun) -> None:
 
 
 @service
-def suggestions_request(*, actor, article: Article) -> SuggestionRun:
+def suggestions_request(*, actor, article: Article, enqueue: bool = True) -> SuggestionRun:
     """Queue a suggestion run for the article ("Suggest again", and every import).
 
     Whoever may import articles or mark claims may ask; a run already queued
-    for the article is returned rather than queued twice.
+    for the article is returned rather than queued twice. `enqueue=False` makes
+    the run without sending the task, for a caller that runs it in-process
+    (`manage.py suggest --now`).
     """
     if actor is not None and not (
         actor.is_authenticated
@@ -144,16 +146,26 @@ def suggestions_request(*, actor, article: Article) -> SuggestionRun:
     run = SuggestionRun.objects.create(
         article=article, requested_by=actor if actor is not None else None
     )
-    _enqueue(run)
+    if enqueue:
+        _enqueue(run)
     return run
 
 
-def suggestion_run_start(*, run: SuggestionRun, model_name: str = "") -> SuggestionRun:
-    """Mark a run as running (bookkeeping of the task, not a domain change: not audited)."""
-    now = timezone.now()
-    SuggestionRun.objects.filter(pk=run.pk).update(
-        state=SuggestionRunState.RUNNING, started_at=now, model_name=model_name, error=""
+def suggestion_run_start(*, run: SuggestionRun, model_name: str = "") -> SuggestionRun | None:
+    """Take a queued run for this process and mark it running; None if it is not queued.
+
+    Bookkeeping of the task, not a domain change: not audited. The update is
+    conditional, so a run is never carried out twice (a task queued twice, or
+    `suggest --now` racing a worker).
+    """
+    taken = SuggestionRun.objects.filter(pk=run.pk, state=SuggestionRunState.QUEUED).update(
+        state=SuggestionRunState.RUNNING,
+        started_at=timezone.now(),
+        model_name=model_name,
+        error="",
     )
+    if not taken:
+        return None
     run.refresh_from_db()
     return run
 
@@ -324,9 +336,11 @@ def _proposal_fields(proposal: ProposedSuggestion) -> dict[str, Any]:
 
 
 @service
-def suggestion_run_fail(*, run: SuggestionRun, error: str) -> SuggestionRun:
+def suggestion_run_fail(*, run: SuggestionRun, error: str) -> SuggestionRun | None:
     """Mark a run failed with the reason, for the articles list; audited as the system."""
-    run = SuggestionRun.objects.select_for_update().get(pk=run.pk)
+    run = SuggestionRun.objects.select_for_update().filter(pk=run.pk).first()
+    if run is None:  # its article was deleted meanwhile
+        return None
     run.state = SuggestionRunState.FAILED
     run.error = error[:2000]
     run.finished_at = timezone.now()
