@@ -9,7 +9,9 @@ Every service takes its locks in this order, and only these:
    IMMEDIATE transactions already admit one writer at a time), taken by
    `service` when the outermost transaction begins, before any row is read
    for update;
-2. the article row (`claim_create`, `article_update`, `article_delete`);
+2. the article row (`claim_create`, `article_update`, `article_delete`,
+   and every suggestion service), then that article's suggestion and
+   suggestion-run rows (`services.suggestions`);
 3. claim rows, in ascending id;
 4. attribution, evidence and note rows of those claims;
 5. source and source-type rows, in ascending id.
