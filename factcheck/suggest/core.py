@@ -21,7 +21,21 @@ from .sources import (
 )
 from .tokens import tok_span, toks_span, trim, trim_content
 
-_CHECKABLE = {"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "EVENT", "ORDINAL"}
+_CHECKABLE = {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "EVENT", "ORDINAL"}
+_MODALS = {"will", "would", "could", "may", "might", "should", "can", "'ll", "must"}
+_WHEN = re.compile(
+    r"\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
+    r"april|may|june|july|august|september|october|november|december|yesterday|today|"
+    r"tonight|week|month|year",
+    re.IGNORECASE,
+)
+
+
+def _checkable(tok) -> bool:
+    """A figure, a named event, or a date precise enough to check."""
+    if tok.ent_type_ in _CHECKABLE:
+        return True
+    return tok.ent_type_ in ("DATE", "TIME") and bool(_WHEN.search(tok.text))
 
 
 @dataclass
@@ -91,7 +105,7 @@ def _content_for_verb(text, cue: Cue, sent, para: _Para, cluster: Span):
     ]
     sent_start = _sent_span(text, sent, base)[0]
     before = text[sent_start : cluster[0]].rstrip()
-    if not comps and before.endswith(",") and len(before) > 12:
+    if not comps and before.endswith(",") and len(before) > 6:
         span = trim_content(text, (sent_start, sent_start + len(before)), qs)
         return span, any(c.dep_ in ("ccomp", "parataxis") for c in verb.children), False
     if comps:
@@ -197,7 +211,7 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
     claim, agrees, direct = _content_for_verb(text, cue, sent, para, cluster)
     if claim is None or claim[1] - claim[0] < 3:
         return None
-    if claim[0] < source_span[1] and source_span[0] < claim[1]:
+    if not direct and claim[0] < source_span[1] and source_span[0] < claim[1]:
         return None  # the "content" holds the source: a misparse
     agrees = agrees and any(
         c.dep_ in ("nsubj", "nsubjpass") and c == head for c in cue.anchor.children
@@ -218,12 +232,17 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
     )
 
 
-def _np_tokens_ok(toks) -> bool:
+def _np_tokens_ok(toks, strict: bool = True) -> bool:
     return (
         bool(toks)
         and len(toks) <= 6
         and not any(t.pos_ in ("VERB", "AUX") for t in toks)
-        and any(t.pos_ == "PROPN" or t.lemma_.lower() in lexicons.source_nouns() for t in toks)
+        and any(
+            t.pos_ == "PROPN"
+            or t.lemma_.lower() in lexicons.source_nouns()
+            or (not strict and t.pos_ == "NOUN")
+            for t in toks
+        )
     )
 
 
@@ -239,7 +258,7 @@ def _colon_drafts(text: str, para: _Para, index: int) -> list[Draft]:
         if (
             1 <= len(tail) <= 4
             and tail[0].text[:1].isupper()
-            and _np_tokens_ok(tail)
+            and _np_tokens_ok(tail, strict=False)
             and colon.i >= 3
         ):
             head = max(
@@ -501,7 +520,9 @@ def _unattributed(text: str, paras: list[_Para], drafts: list[Draft]) -> list[Dr
                 or sent.root.pos_ not in ("VERB", "AUX")
             ):
                 continue
-            if not any(t.ent_type_ in _CHECKABLE for t in sent) and not re.search(r"\d", sent.text):
+            if any(c.dep_ == "aux" and c.lower_ in _MODALS for c in sent.root.children):
+                continue  # a forecast or a possibility, not a checkable fact
+            if not any(_checkable(t) for t in sent) and not re.search(r"\d", sent.text):
                 continue
             claim = trim_content(text, sspan, para.quotes)
             d = Draft(claim, None, None, "unattributed", strength=0.3, para=index, sent_span=sspan)

@@ -1,6 +1,7 @@
 """The lexicons in lexicons/*.txt, read once."""
 
 import functools
+import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent / "lexicons"
@@ -35,6 +36,13 @@ def news_agencies() -> tuple[str, ...]:
 
 
 @functools.cache
+def news_agency_pattern() -> re.Pattern:
+    """One pattern for every agency name, longest first, as whole words."""
+    names = "|".join(re.escape(name) for name in news_agencies())
+    return re.compile(r"(?<![\w-])(?:" + names + r")(?![\w-])")
+
+
+@functools.cache
 def anonymity_phrases() -> tuple[tuple[str, str], ...]:
     phrases = []
     for line in _lines("anonymity.txt"):
@@ -46,6 +54,11 @@ def anonymity_phrases() -> tuple[tuple[str, str], ...]:
 @functools.cache
 def source_nouns() -> dict[str, str]:
     return dict(line.split("\t") for line in _lines("source_nouns.txt"))
+
+
+@functools.cache
+def honorifics() -> frozenset[str]:
+    return frozenset(line.strip().lower() for line in _lines("honorifics.txt"))
 
 
 @functools.cache

@@ -49,8 +49,8 @@ def entity_tokens(tok):
         end += 1
     while end > start and doc[end].tag_ == "POS":
         end -= 1
-    titles = lexicons.titles()
-    while start < end and (doc[start].lower_ in titles or doc[start].lower_ in ("mr", "ms", "mrs")):
+    titles = lexicons.titles() | lexicons.honorifics()
+    while start < end and doc[start].lower_ in titles:
         start += 1
     return doc[start], doc[end]
 
@@ -107,11 +107,7 @@ _GOV_OFFICE = re.compile(
 
 
 def agency_in(text: str) -> re.Match | None:
-    for name in lexicons.news_agencies():
-        m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
-        if m:
-            return m
-    return None
+    return lexicons.news_agency_pattern().search(text)
 
 
 def classify(head, first, last) -> str:
@@ -165,7 +161,7 @@ def classify(head, first, last) -> str:
 
 _REASON = re.compile(
     r"^[\s,]*(?:(?:speaking|spoke|who spoke)\s+)?"
-    r"((?:because|as|since)\b[^.;:\"“”]*|to (?:discuss|speak about|talk about|describe|reveal|"
+    r"((?:because|as|since)\b[^.;:,\"“”]*|to (?:discuss|speak about|talk about|describe|reveal|"
     r"share|comment on)\b[^.;:,\"“”]*|(?:citing|given)\b[^.;:,\"“”]*)"
 )
 
@@ -214,11 +210,10 @@ _VIA_BEFORE = re.compile(
 def intermediary(text: str, region: Span, exclude: Span | None) -> tuple[str, Span] | None:
     """A wire agency or outlet that relayed the statement ("told AFP", "carried by WAFA")."""
     s, e = region
-    for name in lexicons.news_agencies():
-        for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text[s:e]):
-            a, b = s + m.start(), s + m.end()
-            if exclude and exclude[0] <= a < exclude[1]:
-                continue
-            if _VIA_BEFORE.search(text[max(s, a - 60) : a]):
-                return text[a:b], (a, b)
+    for m in lexicons.news_agency_pattern().finditer(text, s, e):
+        a, b = m.start(), m.end()
+        if exclude and exclude[0] <= a < exclude[1]:
+            continue
+        if _VIA_BEFORE.search(text[max(s, a - 60) : a]):
+            return text[a:b], (a, b)
     return None

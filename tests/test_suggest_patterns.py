@@ -1,0 +1,349 @@
+"""One or more sentences per reporting pattern, written for these tests (not from any corpus)."""
+
+import pytest
+
+from factcheck.suggest import suggest
+
+
+def only(text, **match):
+    """The one suggestion whose fields equal `match`."""
+    found = [s for s in suggest(text) if all(getattr(s, k) == v for k, v in match.items())]
+    assert len(found) == 1, (match, suggest(text))
+    return found[0]
+
+
+def part(text, span):
+    return None if span is None else text[span[0] : span[1]]
+
+
+def test_said_after_the_content_paraphrase():
+    text = "The bridge will reopen in March, the transport authority said on Tuesday.\n"
+
+    s = only(text, cue="said")
+
+    assert s.source == "the transport authority"
+    assert s.claim == "The bridge will reopen in March"
+    assert s.quote == "paraphrase"
+    assert s.source_type == "organization"
+    assert s.confidence > 0.8
+
+
+def test_said_before_a_that_clause():
+    text = "Mayor Linda Okafor said that the budget would be balanced by next year.\n"
+
+    s = only(text, cue="said")
+
+    assert s.source == "Linda Okafor"
+    assert s.claim == "the budget would be balanced by next year"
+    assert s.source_type == "named_spokesperson"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cue", "claim"),
+    [
+        (
+            "The ministry denied that any prisoners had been released.",
+            "denied",
+            "any prisoners had been released",
+        ),
+        ("The company confirmed that 300 jobs would be cut.", "confirmed", "300 jobs would be cut"),
+        (
+            "Police warned that more storms were expected overnight.",
+            "warned",
+            "more storms were expected overnight",
+        ),
+        (
+            "The union announced that its members would strike on Friday.",
+            "announced",
+            "its members would strike on Friday",
+        ),
+        (
+            "The senator wrote that the bill was unconstitutional.",
+            "wrote",
+            "the bill was unconstitutional",
+        ),
+    ],
+)
+def test_reporting_verbs(sentence, cue, claim):
+    s = only(sentence + "\n", cue=cue)
+
+    assert s.claim == claim
+    assert s.source is not None
+
+
+def test_according_to_at_the_end():
+    text = "Unemployment fell to 4.1 percent in May, according to the national statistics office.\n"
+
+    s = only(text, cue="according to")
+
+    assert s.source == "the national statistics office"
+    assert s.claim == "Unemployment fell to 4.1 percent in May"
+
+
+def test_according_to_at_the_start_with_a_document_source():
+    text = "According to a report by the auditor general, the hospital overspent by $40 million.\n"
+
+    s = only(text, cue="According to")
+
+    assert s.source == "a report by the auditor general"
+    assert s.claim == "the hospital overspent by $40 million"
+    assert s.source_type == "document"
+
+
+def test_nominal_in_a_statement_with_a_non_reporting_verb():
+    text = "The federation, in a statement on Sunday, called on clubs to delay the season.\n"
+
+    s = only(text, cue="in a statement")
+
+    assert s.source == "The federation"
+    assert s.claim == "called on clubs to delay the season"
+
+
+def test_verb_and_nominal_cue_merge():
+    text = 'The Kremlin said in a statement that "no talks are planned."\n'
+
+    s = only(text, source="The Kremlin")
+
+    assert s.cue == "said in a statement"
+    assert s.claim == '"no talks are planned."'
+    assert s.quote == "direct"
+    assert s.source_type == "government_office"
+
+
+def test_colon_after_a_speaker():
+    text = 'Minister Ana Duarte: "We will not raise taxes this year."\n'
+
+    s = only(text, cue=":")
+
+    assert s.source == "Minister Ana Duarte"
+    assert s.claim == '"We will not raise taxes this year."'
+    assert s.quote == "direct"
+
+
+def test_headline_colon_names_the_source():
+    text = "Ceasefire talks have stalled: Egyptian mediators\n\nThe talks resume next week.\n"
+
+    s = only(text, source="Egyptian mediators")
+
+    assert s.claim == "Ceasefire talks have stalled"
+    assert s.cue is None
+    assert s.quote == "paraphrase"
+
+
+def test_quote_split_around_the_cue_is_one_content():
+    text = '"We did everything we could," the coach said, "but the referee decided the match."\n'
+
+    s = only(text, cue="said")
+
+    assert s.source == "the coach"
+    assert s.claim.startswith('"We did') and s.claim.endswith('match."')
+    assert s.quote == "direct"
+
+
+def test_curly_quote_before_the_cue():
+    text = "“The water is safe to drink,” said Dr. Miriam Hale, the city’s health officer.\n"
+
+    s = only(text, cue="said")
+
+    assert s.claim == "“The water is safe to drink,”"
+    assert s.source == "Miriam Hale"
+    assert s.quote == "direct"
+
+
+def test_a_run_of_quotes_is_carried_over_to_the_last_speaker():
+    text = (
+        "Fire chief Tomas Reyes said the blaze started in a kitchen.\n\n"
+        '"The crews arrived within six minutes. Nobody was hurt."\n\n'
+        '"We were lucky with the wind."\n'
+    )
+
+    carried = [s for s in suggest(text) if s.claim.startswith('"')]
+
+    assert [s.claim for s in carried] == [
+        '"The crews arrived within six minutes. Nobody was hurt."',
+        '"We were lucky with the wind."',
+    ]
+    assert {s.canonical_source for s in carried} == {"Tomas Reyes"}
+    assert all(s.cue is None and s.quote == "direct" for s in carried)
+    assert all(s.confidence < 0.8 for s in carried)
+
+
+def test_pronoun_resolves_to_the_last_named_speaker():
+    text = (
+        "Finance Minister Karl Brandt said the deficit would shrink next year.\n\n"
+        "He added that pensions would not be cut.\n"
+    )
+
+    s = only(text, cue="added")
+
+    assert s.source == "He"
+    assert s.canonical_source == "Karl Brandt"
+    assert s.source_type == "named_spokesperson"
+
+
+def test_surname_resolves_to_the_full_name():
+    text = (
+        "Opposition leader Maria Santos called the vote a disgrace.\n\n"
+        "Santos said her party would appeal the result in court.\n"
+    )
+
+    s = only(text, cue="said")
+
+    assert s.source == "Santos"
+    assert s.canonical_source == "Maria Santos"
+    assert s.named
+
+
+def test_the_group_resolves_to_the_organisation():
+    text = (
+        "Greenpeace said the spill had reached the coast.\n\n"
+        "The group said it would sue the operator.\n"
+    )
+
+    s = only(text, source="The group")
+
+    assert s.canonical_source == "Greenpeace"
+    assert s.source_type == "organization"
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "via"),
+    [
+        (
+            "A senior diplomat told AFP that the summit had been postponed.\n",
+            "A senior diplomat",
+            "AFP",
+        ),
+        (
+            "The talks have collapsed, a government source told Reuters on Friday.\n",
+            "a government source",
+            "Reuters",
+        ),
+        (
+            "The strike will continue, the union said in a statement carried by WAFA.\n",
+            "the union",
+            "WAFA",
+        ),
+        (
+            "The port was closed, according to a statement carried by the Associated Press.\n",
+            "a statement",
+            "Associated Press",
+        ),
+    ],
+)
+def test_intermediaries(text, source, via):
+    s = only(text, source=source)
+
+    assert s.via == via
+    assert part(text, s.via_span) == via
+
+
+def test_anonymity_with_a_stated_reason():
+    text = (
+        "Two officials, who spoke on condition of anonymity because they were not authorised "
+        "to brief the media, said the plan had been shelved.\n"
+    )
+
+    s = only(text, cue="said")
+
+    assert not s.named
+    assert s.source_type == "anonymous_official"
+    assert s.ground_rule == "background"
+    assert s.anonymity_reason == "because they were not authorised to brief the media"
+    assert part(text, s.anonymity_reason_span) == s.anonymity_reason
+
+
+def test_anonymity_without_a_reason():
+    text = "A person familiar with the negotiations said a deal was close.\n"
+
+    s = only(text, cue="said")
+
+    assert s.source == "A person familiar with the negotiations"
+    assert not s.named
+    assert s.source_type == "anonymous_official"
+    assert s.anonymity_reason == ""
+
+
+def test_plural_officials_without_a_name_are_anonymous():
+    text = "The convoy was attacked near the border, officials said.\n"
+
+    s = only(text, cue="said")
+
+    assert s.source == "officials"
+    assert not s.named
+    assert s.source_type == "anonymous_official"
+
+
+def test_nested_attribution_suggests_outer_and_inner():
+    text = "Councillor Ruth Adeyemi said the contractor told her the work would finish in June.\n"
+
+    outer = only(text, cue="said")
+    inner = only(text, cue="told")
+
+    assert outer.source == "Ruth Adeyemi"
+    assert outer.claim == "the contractor told her the work would finish in June"
+    assert inner.source == "the contractor"
+    assert inner.claim == "the work would finish in June"
+    assert inner.confidence < outer.confidence
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "cue", "source_type"),
+    [
+        ("A new poll shows that most voters oppose the tax.\n", "A new poll", "shows", "document"),
+        ("The report found that emissions rose by 3 percent.\n", "The report", "found", "document"),
+        (
+            "The minister believes the economy will recover quickly.\n",
+            "The minister",
+            "believes",
+            None,
+        ),
+        ("The opposition has denied any role in the protests.\n", "The opposition", "denied", None),
+        ("Prosecutors accused the mayor of taking bribes.\n", "Prosecutors", "accused", None),
+    ],
+)
+def test_beliefs_findings_and_documents_as_sources(text, source, cue, source_type):
+    s = only(text, cue=cue)
+
+    assert s.source == source
+    if source_type:
+        assert s.source_type == source_type
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The river rose quickly after the storm.\n",
+        "Children played in the park while their parents watched.\n",
+        "The museum is one of the most visited in the country.\n",
+        '"We will see," he smiled.\n',
+        "She did not say whether she would run again.\n",
+        "The minister will announce the budget next week.\n",
+    ],
+)
+def test_no_attribution_no_suggestion(text):
+    assert suggest(text) == []
+
+
+def test_unattributed_checkable_fact_gets_a_low_confidence_suggestion():
+    text = (
+        "Heavy rain fell across the region.\n\n"
+        "The dam released 2,000 cubic metres of water on Sunday.\n"
+    )
+
+    suggestions = suggest(text)
+
+    assert [s.claim for s in suggestions] == [
+        "The dam released 2,000 cubic metres of water on Sunday"
+    ]
+    assert suggestions[0].source is None
+    assert suggestions[0].source_type == "unattributed"
+    assert suggestions[0].confidence < 0.5
+
+
+def test_blank_line_ends_a_sentence():
+    text = "Prices rose, the bank said\n\nShoppers were unhappy about it.\n"
+
+    s = only(text, cue="said")
+
+    assert s.claim == "Prices rose"

@@ -1,0 +1,42 @@
+"""A 1,000-word article is suggested in under 0.3 s once the pipeline has loaded."""
+
+import time
+
+from factcheck.suggest import suggest
+from factcheck.suggest.pipeline import load
+
+PARAGRAPHS = [
+    "The city council voted on Tuesday to close two libraries, officials said.",
+    '"This is a sad day for our neighbourhood," said councillor Ruth Adeyemi, who voted against.',
+    "According to the council's budget report, the closures will save $1.2 million a year.",
+    "Mayor Linda Okafor said the savings would pay for road repairs in the spring.",
+    "She added that the buildings would be sold rather than demolished.",
+    "A council employee, speaking on condition of anonymity, told Reuters the staff had not "
+    "been consulted before the vote.",
+    "Around 300 people attended a protest outside the town hall on Wednesday evening.",
+]
+
+
+def article(words: int) -> str:
+    paragraphs, count = [], 0
+    while count < words:
+        for p in PARAGRAPHS:
+            paragraphs.append(p)
+            count += len(p.split())
+    return "\n\n".join(paragraphs) + "\n"
+
+
+def test_a_thousand_word_article_takes_under_a_third_of_a_second():
+    text = article(1000)
+    load()
+    suggest(text)  # warm the caches
+
+    timings = []
+    for _ in range(5):
+        start = time.perf_counter()
+        suggestions = suggest(text)
+        timings.append(time.perf_counter() - start)
+
+    assert len(text.split()) >= 1000
+    assert len(suggestions) > 50
+    assert min(timings) < 0.3
