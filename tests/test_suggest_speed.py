@@ -1,4 +1,7 @@
-"""A 1,000-word article is suggested in under 0.3 s once the pipeline has loaded."""
+"""A 1,000-word article is suggested in under 0.3 s once the pipeline has loaded.
+
+Measured in CPU time of this process, so that other work on the shared machine does not count.
+"""
 
 import time
 
@@ -33,9 +36,9 @@ def test_a_thousand_word_article_takes_under_a_third_of_a_second():
 
     timings = []
     for _ in range(5):
-        start = time.perf_counter()
+        start = time.process_time()
         suggestions = suggest(text)
-        timings.append(time.perf_counter() - start)
+        timings.append(time.process_time() - start)
 
     assert len(text.split()) >= 1000
     assert len(suggestions) > 50
