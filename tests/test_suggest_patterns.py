@@ -24,7 +24,7 @@ def test_said_after_the_content_paraphrase():
     assert s.source == "the transport authority"
     assert s.claim == "The bridge will reopen in March"
     assert s.quote == "paraphrase"
-    assert s.source_type == "organization"
+    assert s.source_type == "ministry"  # a public authority: "ministry or government agency"
     assert s.confidence > 0.8
 
 

@@ -61,7 +61,25 @@ def person_of(head):
     for tok in [head, *(c for c in head.children if c.dep_ == "appos")]:
         if tok.ent_type_ == "PERSON" and tok.pos_ == "PROPN":
             return entity_tokens(tok)
-    return None
+    return titled_name(head)
+
+
+def titled_name(head):
+    """A name after a title that NER missed ("Fire Marshal Teresa Kowalski" as an ORG): the
+    capitalised words between the last title word and the head."""
+    if head.pos_ != "PROPN" or head.ent_type_ == "PERSON":
+        return None
+    doc = head.doc
+    titles = lexicons.titles() | lexicons.honorifics()
+    name_start = head.i
+    while name_start > head.left_edge.i and doc[name_start - 1].pos_ == "PROPN":
+        if doc[name_start - 1].lower_ in titles:
+            break
+        name_start -= 1
+    before = doc[name_start - 1] if name_start > 0 else None
+    if before is None or before.lower_ not in titles or name_start == head.i:
+        return None  # one word after a title is too little to call a name
+    return doc[name_start], head
 
 
 def mention_range(head, exclude: set[int]):
