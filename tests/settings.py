@@ -22,7 +22,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-STATIC_ROOT = None
+# None, unless a child process is given one (the load test collects static
+# files into a folder of its own for gunicorn).
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
 FACTCHECK_ALLOW_AUDIT_FLUSH = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Tasks run where they are enqueued (after the enqueuing transaction commits),
