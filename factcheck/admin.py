@@ -36,6 +36,8 @@ from factcheck.models import (
     Note,
     Source,
     SourceType,
+    Suggestion,
+    SuggestionRun,
     VerificationStatus,
 )
 from factcheck.views import exports as export_views
@@ -1121,4 +1123,96 @@ class AuditEventAdmin(admin.ModelAdmin):
         return format_html(
             "<ul>{}</ul>",
             format_html_join("", "<li><strong>{}</strong>: {} → {}</li>", rows),
+        )
+
+
+# ---------------------------------------------------------------------------
+# Suggestions: what the suggester proposed, decided through the services
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the admin shows but never writes: they change through the services only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Suggestions are read by whoever reads claims (the roles have no grant of their own).
+        return request.user.has_perm("factcheck.view_claim")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+
+@admin.register(SuggestionRun)
+class SuggestionRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "article", "state", "count", "model_name", "created_at", "finished_at"]
+    list_filter = ["state", "model_name", "created_at"]
+    list_select_related = ["article"]
+    search_fields = ["article__title", "error"]
+    autocomplete_fields = ["article"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "article",
+        "short_claim",
+        "source_text",
+        "source_type_slug",
+        "named",
+        "confidence",
+        "state",
+        "decided_by",
+    ]
+    list_filter = ["state", "source_type_slug", "named", "quote_mode"]
+    list_select_related = ["article", "decided_by"]
+    search_fields = ["claim_text", "source_text", "canonical_source", "article__title"]
+    actions = ["accept_selected", "reject_selected"]
+
+    @admin.display(description="claim")
+    def short_claim(self, obj: Suggestion) -> str:
+        return obj.claim_text if len(obj.claim_text) <= 80 else obj.claim_text[:77] + "…"
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("factcheck.add_claim")
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, decide, verb: str) -> None:
+        """Decide each selected suggestion through its service; name the ones refused and why."""
+        done, refused = 0, []
+        for suggestion in queryset.order_by("pk"):
+            try:
+                decide(suggestion)
+            except services.DomainError as error:
+                refused.append(f"#{suggestion.pk}: {error.message}")
+            else:
+                done += 1
+        self.message_user(request, f"{verb} {done} suggestion(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not done: " + "; ".join(refused), messages.WARNING)
+
+    @admin.action(permissions=["decide"], description="Accept selected suggestions")
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._decide(
+            request,
+            queryset,
+            lambda s: services.suggestion_accept(actor=request.user, suggestion=s),
+            "Accepted",
+        )
+
+    @admin.action(permissions=["decide"], description="Reject selected suggestions")
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._decide(
+            request,
+            queryset,
+            lambda s: services.suggestion_reject(actor=request.user, suggestion=s),
+            "Rejected",
         )

@@ -294,3 +294,31 @@ def test_runs_report_their_own_precision(kirby, article, reviewer):
         (0, 0, 1),
     ]
     assert Suggestion.objects.filter(article=article).precision() == 0.5
+
+
+def test_the_admin_accepts_and_rejects_selected_suggestions_through_the_services(
+    client, article, editor
+):
+    editor.is_staff = True
+    editor.save()
+    client.force_login(editor)
+    outcome = record_run(
+        article,
+        proposal(TEXT, "the deal was close", "A senior official"),
+        proposal(TEXT, "12 people were hurt", "The ministry"),
+    )
+    first, second = Suggestion.objects.filter(run=outcome.run).order_by("claim_start")
+    url = "/admin/factcheck/suggestion/"
+
+    client.post(url, {"action": "accept_selected", "_selected_action": [first.pk]})
+    client.post(url, {"action": "reject_selected", "_selected_action": [second.pk]})
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == SuggestionState.ACCEPTED
+    assert first.claim.attributions.get().source.name == "A senior official"
+    assert second.state == SuggestionState.REJECTED
+    assert AuditEvent.objects.filter(action="suggestion.accepted", actor=editor).count() == 1
+    assert AuditEvent.objects.filter(action="suggestion.rejected", actor=editor).count() == 1
+    assert client.get(url).status_code == 200
+    assert client.get(f"{url}{first.pk}/change/").status_code == 200
