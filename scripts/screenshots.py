@@ -84,6 +84,9 @@ def main() -> None:
         manage(env, "import_articles", "seeds", "--annotations")
         manage(env, "create_demo_users", "--password", PASSWORD)
         manage(env, "shell", "-c", PROGRESS)
+        # An article of the development set, read by the suggester (in-process, no worker).
+        manage(env, "import_articles", "tests/data/11_arabic_names_gaza_talks.txt", "--no-suggest")
+        manage(env, "suggest", "--all", "--now")
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -128,6 +131,13 @@ def shoot(base: str, out: Path) -> None:
         page.locator(".claim-link", has_text="38,193").click()
         page.locator(".drift").wait_for()
         page.locator("#panel").screenshot(path=out / "signed-off.png")
+        page.goto(f"{base}/")
+        page.get_by_role("link", name="Hamas delegation in Cairo").click()
+        page.locator(".suggestion-link").first.wait_for()
+        page.keyboard.press("n")
+        page.locator("#suggestion-panel").wait_for()
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=out / "suggestions.png")
         page.goto(f"{base}/claims/")
         page.screenshot(path=out / "queue.png")
         page.goto(f"{base}/activity/")
