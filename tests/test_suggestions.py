@@ -322,3 +322,15 @@ def test_the_admin_accepts_and_rejects_selected_suggestions_through_the_services
     assert AuditEvent.objects.filter(action="suggestion.rejected", actor=editor).count() == 1
     assert client.get(url).status_code == 200
     assert client.get(f"{url}{first.pk}/change/").status_code == 200
+
+
+def test_a_mention_and_cue_typed_anew_are_kept_without_offsets(kirby, reviewer):
+    services.suggestion_accept(
+        actor=reviewer,
+        suggestion=kirby,
+        edits={"source_text": "Kirby, the spokesman", "cue": "said on Monday"},
+    )
+
+    attribution = Attribution.objects.get()
+    assert (attribution.mention_text, attribution.mention_start) == ("Kirby, the spokesman", None)
+    assert (attribution.cue, attribution.cue_start) == ("said on Monday", None)

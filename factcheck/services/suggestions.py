@@ -447,6 +447,10 @@ def _apply_edits(
         if new != values[name]:
             changes[name] = [values[name], new]
             values[name] = new
+    # Text typed anew no longer points at the span it was proposed at.
+    for text_field, prefix in (("source_text", "source"), ("cue", "cue")):
+        if text_field in changes and f"{prefix}_start" not in edits:
+            values[f"{prefix}_start"] = values[f"{prefix}_end"] = None
     if source is not None:
         changes["source"] = [None, {"id": source.pk, "name": str(source)}]
     if intermediary_given:
@@ -510,8 +514,9 @@ def suggestion_accept(
                 source=source,
                 mention_start=values["source_start"],
                 mention_end=values["source_end"],
-                mention_text=values["source_text"] if values["source_start"] is not None else "",
-                cue=values["cue"] if values["cue_start"] is not None else "",
+                # A mention or cue typed by the reviewer is kept, with no offsets.
+                mention_text=values["source_text"].strip(),
+                cue=(values["cue"] or "").strip(),
                 cue_start=values["cue_start"],
                 cue_end=values["cue_end"],
                 quote_mode=values["quote_mode"],
