@@ -2,6 +2,8 @@
 
     python manage.py benchmark export --claims 1000000 --db /tmp/bench.sqlite3
 
+(`benchmark suggest` times the attribution suggester: see factcheck/benchmarks/suggest.py.)
+
 The command creates the SQLite file named by `--db` (it refuses a path that
 exists, so it can never touch a real database), migrates it and fills it with
 synthetic claims: realistic text lengths, about three attributions per claim,
@@ -44,6 +46,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone
+
+from factcheck.benchmarks import suggest as suggest_benchmark
 
 # The targets of issue 5, at a million rows on a 2-core machine.
 TARGET_SPEEDUP_OVER_IMPORT_EXPORT = 10
@@ -196,17 +200,27 @@ def count_lines(path: Path) -> int:
 
 
 class Command(BaseCommand):
-    help = "Time the claims CSV export on a throwaway SQLite database it creates and fills."
+    help = (
+        "Time the claims CSV export (export) or the attribution suggester (suggest) on a "
+        "throwaway SQLite database it creates and fills."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["export"], help="What to benchmark.")
+        parser.add_argument("what", choices=["export", "suggest"], help="What to benchmark.")
         parser.add_argument(
             "--db",
-            required=True,
             metavar="PATH",
-            help="A new SQLite file for the benchmark data; refused if it exists (see --reuse).",
+            help="A new SQLite file for the benchmark data; refused if it exists (see --reuse). "
+            "Required for export; suggest uses a temporary one without it.",
         )
         parser.add_argument("--claims", type=int, default=1_000_000)
+        parser.add_argument(
+            "--articles",
+            type=int,
+            default=1000,
+            metavar="N",
+            help="suggest: how many articles to import and suggest for (default 1000).",
+        )
         parser.add_argument(
             "--reuse",
             action="store_true",
@@ -226,10 +240,18 @@ class Command(BaseCommand):
         )
         # The parent runs itself in child processes, one per step.
         parser.add_argument(
-            "--step", choices=["build", "ours", "import-export"], help=argparse.SUPPRESS
+            "--step",
+            choices=["build", "ours", "import-export", *suggest_benchmark.STEPS],
+            help=argparse.SUPPRESS,
         )
+        parser.add_argument("--corpus", help=argparse.SUPPRESS)
 
     def handle(self, **options):
+        if options["what"] == "suggest":
+            self.suggest(options)
+            return
+        if not options["db"]:
+            raise CommandError("benchmark export needs --db PATH, a new SQLite file.")
         path = Path(options["db"]).expanduser().resolve()
         if options["step"]:
             self.child(options["step"], path, options)
@@ -247,6 +269,19 @@ class Command(BaseCommand):
             for result in results:
                 if result.get("output"):
                     Path(result["output"]).unlink(missing_ok=True)
+
+    def suggest(self, options: dict[str, Any]) -> None:
+        if options["step"]:
+            path = Path(options["db"]).expanduser().resolve()
+            suggest_benchmark.child(options["step"], path, Path(options["corpus"]), self.write)
+            return
+        suggest_benchmark.run(
+            articles=options["articles"], db=options["db"], seed=options["seed"], write=self.write
+        )
+
+    def write(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
 
     # -- Safety -------------------------------------------------------------
 

@@ -1,0 +1,513 @@
+"""Benchmark the attribution suggester: alone on one core, and behind an import with real workers.
+
+    python manage.py benchmark suggest [--articles 1000] [--db PATH]
+
+The corpus is the repository's realistic articles (seeds/*.txt and the development set
+tests/data/*.txt), repeated to reach `--articles`; every repeat has some of its figures
+changed, so that no two texts are the same (the import would not take a text it already has).
+
+Each measurement runs in its own process, which loads the pipeline itself:
+
+- pipeline: a process pinned to one CPU loads the pipeline (timed apart), then suggests for
+  up to 200 corpus articles one at a time, each timed in CPU time, and for articles of about
+  1,000 words (three or four corpus articles joined);
+- import: a new SQLite database is migrated and the corpus imported with `import_articles`,
+  which queues one suggestion run per article in django-tasks-db's table;
+- workers: 1, then 2 real `manage.py db_worker --batch` processes work through that queue,
+  each worker count on its own copy of the freshly imported database, timed until they exit;
+  every run must then be done.
+
+The children run the workbench's own settings (`factcheck.settings`: DEBUG off, the database
+task backend), whatever settings the command itself runs under, so that the worker measured is
+the one production runs. The database is the SQLite file `--db` names (refused if it exists or
+is the configured database; the two-worker copy goes beside it) or a temporary one.
+"""
+
+import io
+import json
+import os
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+# The target of issue 9 on this 2-core machine, after the pipeline has loaded.
+TARGET_SECONDS_PER_1000_WORDS = 0.3
+CORPUS_PATTERNS = ("seeds/*.txt", "tests/data/*.txt")
+WORKER_COUNTS = (1, 2)
+TIMED_ARTICLES = 200
+LONG_ARTICLES = 20
+LONG_WORDS = 1000
+MARKER_TABLE = "benchmark_suggest_marker"
+RESULT_PREFIX = "BENCHMARK-RESULT "
+WORKER_TIMEOUT_SECONDS = 3 * 3600
+STEPS = ("pipeline", "import")
+
+Write = Callable[[str], None]
+
+
+# -- The corpus ---------------------------------------------------------------------
+
+
+def base_texts(base_dir: Path) -> list[tuple[str, str]]:
+    """The realistic articles of the repository, as (name, text)."""
+    paths = sorted(path for pattern in CORPUS_PATTERNS for path in base_dir.glob(pattern))
+    if not paths:
+        raise CommandError(f"No articles found for the corpus ({', '.join(CORPUS_PATTERNS)}).")
+    return [(path.stem, path.read_text(encoding="utf-8")) for path in paths]
+
+
+def vary(text: str, rng: random.Random) -> str:
+    """Change about half of the figures of a text, keeping their length and the years."""
+
+    def change(match: re.Match) -> str:
+        digits = match.group()
+        if rng.random() < 0.5 or (len(digits) == 4 and digits[:2] in ("19", "20")):
+            return digits
+        first = str(rng.randint(1, 9) if len(digits) > 1 else rng.randint(0, 9))
+        return first + "".join(str(rng.randint(0, 9)) for _ in digits[1:])
+
+    return re.sub(r"\d+", change, text)
+
+
+def corpus(bases: list[tuple[str, str]], count: int, seed: int) -> list[tuple[str, str]]:
+    """`count` articles: the bases once as they are, then varied repeats, no two alike."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    articles = []
+    for index in range(count):
+        name, text = bases[index % len(bases)]
+        copy, attempts = text, 0
+        if index >= len(bases):
+            copy = vary(text, rng)
+        while copy in seen:
+            attempts += 1
+            copy = vary(text, rng) if attempts < 20 else f"{text.rstrip()}\n\n({index})\n"
+        seen.add(copy)
+        articles.append((name, copy))
+    return articles
+
+
+def long_articles(bases: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
+    """Articles of about 1,000 words, each a run of consecutive corpus articles joined."""
+    articles = []
+    for first in range(count):
+        parts, words, index = [], 0, first
+        while words < LONG_WORDS * 0.9:
+            _, text = bases[index % len(bases)]
+            parts.append(text.strip())
+            words += len(text.split())
+            index += 1
+        articles.append(
+            (f"{len(parts)} joined from {bases[first % len(bases)][0]}", "\n\n".join(parts) + "\n")
+        )
+    return articles
+
+
+def write_corpus(articles: list[tuple[str, str]], folder: Path) -> None:
+    for index, (name, text) in enumerate(articles):
+        (folder / f"{index:05d}-{name}.txt").write_text(text, encoding="utf-8")
+
+
+def read_corpus(folder: Path, limit: int | None = None) -> list[tuple[str, str]]:
+    paths = sorted(folder.glob("*.txt"))[:limit]
+    return [(path.stem.split("-", 1)[1], path.read_text(encoding="utf-8")) for path in paths]
+
+
+# -- The steps, each in a child process ------------------------------------------------
+
+
+def run_step(step: str, path: Path, corpus_dir: Path, env: dict[str, str], write: Write) -> dict:
+    """Run a step of `benchmark suggest` in a child process; return what it reports."""
+    command = [sys.executable, "-m", "django", "benchmark", "suggest", "--db", str(path)]
+    process = subprocess.Popen(
+        [*command, "--step", step, "--corpus", str(corpus_dir)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result = None
+    for line in process.stdout:
+        if line.startswith(RESULT_PREFIX):
+            result = json.loads(line.removeprefix(RESULT_PREFIX))
+        else:
+            write(line.rstrip("\n"))
+    if process.wait() != 0:
+        raise CommandError(f"The benchmark step {step!r} failed (exit {process.returncode}).")
+    return result or {}
+
+
+def child(step: str, path: Path, corpus_dir: Path, write: Write) -> None:
+    """Carry out one step in this (child) process and print its result as one JSON line."""
+    from django.db import connection
+
+    if Path(connection.settings_dict["NAME"]).resolve() != path:
+        raise CommandError("A benchmark step must run on the benchmark database.")
+    result = pipeline_step(corpus_dir) if step == "pipeline" else import_step(path, corpus_dir)
+    write(RESULT_PREFIX + json.dumps(result))
+
+
+def pin_to_one_cpu() -> int | None:
+    """Keep this process (and any thread spaCy starts) on one CPU, where Linux allows it."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
+def pipeline_step(corpus_dir: Path) -> dict[str, Any]:
+    """Load the pipeline once, then time the suggester article by article, in CPU time."""
+    cpu = pin_to_one_cpu()
+    model = settings.FACTCHECK_SPACY_MODEL
+    wall, process = time.perf_counter(), time.process_time()
+    from factcheck.suggest import pipeline, suggest
+    from factcheck.suggest.segment import paragraphs
+
+    nlp = pipeline.load(model)
+    load = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - process}
+    articles = read_corpus(corpus_dir, TIMED_ARTICLES)
+    joined = long_articles(base_texts(Path(settings.BASE_DIR)), min(LONG_ARTICLES, len(articles)))
+    # The first call fills lazily built caches (lexicon matchers, vectors); not counted.
+    suggest(articles[0][1], model=model)
+
+    def timed(text: str) -> dict[str, Any]:
+        wall, process = time.perf_counter(), time.process_time()
+        found = suggest(text, model=model)
+        return {
+            "cpu": time.process_time() - process,
+            "wall": time.perf_counter() - wall,
+            "suggestions": len(found),
+            "words": len(text.split()),
+        }
+
+    corpus_timings = [timed(text) for _, text in articles]
+    long_timings = [timed(text) for _, text in joined]
+    # Sentences as the suggester sees them (paragraphs first), counted after the clock.
+    sentences: dict[str, int] = {}
+    for (name, text), timing in zip(articles, corpus_timings, strict=True):
+        if name not in sentences:
+            docs = nlp.pipe(p.text for p in paragraphs(text))
+            sentences[name] = sum(len(list(doc.sents)) for doc in docs)
+        timing["sentences"] = sentences[name]
+    return {
+        "model": model,
+        "cpu": cpu,
+        "load": load,
+        "corpus": corpus_timings,
+        "long": long_timings,
+    }
+
+
+def import_step(path: Path, corpus_dir: Path) -> dict[str, Any]:
+    """Migrate a new database and import the corpus, which queues a suggestion run per article."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from factcheck.models import Article, SuggestionRun
+
+    call_command("migrate", verbosity=0)
+    if Article.objects.exists():
+        raise CommandError(f"{path} already holds articles; the benchmark fills only its own.")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {MARKER_TABLE} (built_at text)")
+        cursor.execute(f"INSERT INTO {MARKER_TABLE} VALUES (%s)", [timezone.now().isoformat()])
+    started = time.perf_counter()
+    call_command("import_articles", str(corpus_dir), stdout=io.StringIO())
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "articles": Article.objects.count(),
+        "runs": SuggestionRun.objects.count(),
+        "tasks": DBTaskResult.objects.count(),
+    }
+
+
+# -- The workers ------------------------------------------------------------------------
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a SQLite database through the backup API (WAL and all)."""
+    with closing(sqlite3.connect(source)) as db, closing(sqlite3.connect(target)) as copy:
+        db.backup(copy)
+
+
+def run_workers(path: Path, count: int, env: dict[str, str], log: Path) -> dict[str, Any]:
+    """Start `count` real workers on the queue and time them until the last has exited."""
+    command = [sys.executable, "-m", "django", "db_worker", "--batch", "--no-reload"]
+    command += ["--no-startup-delay", "--verbosity", "0"]
+    with log.open("w") as stream:
+        started = time.perf_counter()
+        workers = [
+            subprocess.Popen(
+                command, cwd=settings.BASE_DIR, env=env, stdout=stream, stderr=subprocess.STDOUT
+            )
+            for _ in range(count)
+        ]
+        codes = [worker.wait(timeout=WORKER_TIMEOUT_SECONDS) for worker in workers]
+        seconds = time.perf_counter() - started
+    if any(codes):
+        tail = log.read_text(errors="replace")[-2000:]
+        raise CommandError(f"A worker failed (exit codes {codes}):\n{tail}")
+    return {"workers": count, "seconds": seconds, **tally(path)}
+
+
+def tally(path: Path) -> dict[str, Any]:
+    """Read the runs' outcome from the benchmark database, without Django's connection."""
+    from factcheck.models import Suggestion, SuggestionRun
+
+    runs, suggestions = SuggestionRun._meta.db_table, Suggestion._meta.db_table
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        states = dict(db.execute(f"SELECT state, count(*) FROM {runs} GROUP BY state").fetchall())
+        first, last = db.execute(f"SELECT min(started_at), max(finished_at) FROM {runs}").fetchone()
+        stored = db.execute(f"SELECT count(*) FROM {suggestions}").fetchone()[0]
+        errors = [
+            row[0]
+            for row in db.execute(f"SELECT DISTINCT error FROM {runs} WHERE error != '' LIMIT 3")
+        ]
+    busy = None
+    if first and last:
+        busy = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
+    return {"states": states, "busy": busy, "suggestions": stored, "errors": errors}
+
+
+# -- The whole benchmark ----------------------------------------------------------------
+
+
+def child_environment(path: Path) -> dict[str, str]:
+    """The workbench's production settings on the benchmark database, one thread per process."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
+        "FACTCHECK_ENV_FILE": "",
+        "DEBUG": "false",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "AUDIT_KEY": settings.AUDIT_KEY,
+        "DATABASE_URL": f"sqlite:///{path}",
+        "FACTCHECK_SPACY_MODEL": settings.FACTCHECK_SPACY_MODEL,
+        "OMP_NUM_THREADS": "1",
+    }
+
+
+def database_paths(db: str | None, scratch: Path) -> list[Path]:
+    """One new SQLite file per worker count: `--db` and a sibling, or in the scratch folder."""
+    first = Path(db).expanduser().resolve() if db else scratch / "suggest-benchmark.sqlite3"
+    paths = [first] + [
+        first.with_name(f"{first.stem}-{count}-workers{first.suffix}")
+        for count in WORKER_COUNTS[1:]
+    ]
+    configured = settings.DATABASES["default"].get("NAME")
+    for path in paths:
+        if configured and Path(str(configured)).expanduser().resolve() == path:
+            raise CommandError(f"{path} is the configured database; the benchmark needs its own.")
+        if path.exists():
+            raise CommandError(
+                f"{path} exists. The benchmark creates its own database: give a new path."
+            )
+        if not path.parent.is_dir():
+            raise CommandError(f"There is no folder {path.parent}.")
+    return paths
+
+
+def run(*, articles: int, db: str | None, seed: int, write: Write) -> dict[str, Any]:
+    """Run the whole benchmark, print its table, and return the figures."""
+    if articles < 1:
+        raise CommandError("--articles must be at least 1.")
+    with tempfile.TemporaryDirectory(prefix="suggest-benchmark-") as scratch_name:
+        scratch = Path(scratch_name)
+        paths = database_paths(db, scratch)
+        corpus_dir = scratch / "corpus"
+        corpus_dir.mkdir()
+        bases = base_texts(Path(settings.BASE_DIR))
+        write_corpus(corpus(bases, articles, seed), corpus_dir)
+        env = child_environment(paths[0])
+
+        write(f"Timing the suggester on one CPU over {min(articles, TIMED_ARTICLES)} articles…")
+        pipeline = run_step("pipeline", paths[0], corpus_dir, env, write)
+        write(f"Importing {articles:,} articles (each queues a suggestion run)…")
+        imported = run_step("import", paths[0], corpus_dir, env, write)
+        for path in paths[1:]:
+            copy_database(paths[0], path)
+        runs = []
+        for count, path in zip(WORKER_COUNTS, paths, strict=True):
+            write(f"Running the queue with {count} db_worker process(es)…")
+            log = scratch / f"workers-{count}.log"
+            runs.append(run_workers(path, count, child_environment(path), log))
+        results = {
+            "articles": articles,
+            "texts": len(bases),
+            "pipeline": pipeline,
+            "import": imported,
+            "runs": runs,
+        }
+        report(results, write)
+        if db is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return results
+
+
+# -- The table ----------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile (no interpolation; fine for a few hundred values)."""
+    ordered = sorted(values)
+    rank = max(1, round(fraction * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def per_thousand_words(timings: list[dict[str, Any]]) -> list[float]:
+    return [timing["cpu"] * 1000 / timing["words"] for timing in timings if timing["words"]]
+
+
+def report(results: dict[str, Any], write: Write) -> None:
+    pipeline, imported, runs = results["pipeline"], results["import"], results["runs"]
+    n = results["articles"]
+    corpus_timings, long_timings = pipeline["corpus"], pipeline["long"]
+    load = pipeline["load"]
+    cpu_seconds = sum(timing["cpu"] for timing in corpus_timings)
+    sentences = sum(timing["sentences"] for timing in corpus_timings)
+    counts = [timing["suggestions"] for timing in corpus_timings]
+    words = sum(timing["words"] for timing in corpus_timings)
+    rows: list[tuple[str, str, str, bool | None]] = []
+
+    def target_row(label: str, seconds: float) -> None:
+        rows.append(
+            (
+                label,
+                f"{seconds:.3f} s",
+                f"< {TARGET_SECONDS_PER_1000_WORDS} s",
+                seconds < TARGET_SECONDS_PER_1000_WORDS,
+            )
+        )
+
+    one_worker = runs[0]
+    # Were the pipeline loaded per article, each article would take a worker longer than a load.
+    per_article_in_worker = (one_worker["busy"] or one_worker["seconds"]) / n
+    rows.append(
+        (
+            "pipeline load (once per process)",
+            f"{load['wall']:.2f} s ({load['cpu']:.2f} s CPU)",
+            "once per worker, not per article",
+            per_article_in_worker < load["wall"],
+        )
+    )
+    rows.append(
+        (
+            "suggestions per article",
+            f"{sum(counts) / len(counts):.1f} (min {min(counts)}, max {max(counts)})",
+            "—",
+            None,
+        )
+    )
+    rows.append(
+        (
+            "sentences per second, one core",
+            f"{sentences / cpu_seconds:,.0f} ({words / cpu_seconds:,.0f} words/s)",
+            "—",
+            None,
+        )
+    )
+    scaled = per_thousand_words(corpus_timings)
+    mean_words = words / len(corpus_timings)
+    target_row(
+        f"1,000 words, median (corpus, ~{mean_words:.0f} words, scaled)", percentile(scaled, 0.5)
+    )
+    target_row(
+        f"1,000 words, p95 (corpus, ~{mean_words:.0f} words, scaled)", percentile(scaled, 0.95)
+    )
+    if long_timings:
+        long_words = sum(timing["words"] for timing in long_timings) / len(long_timings)
+        joined = per_thousand_words(long_timings)
+        label = f"~1,000-word articles ({len(long_timings)}, ~{long_words:.0f} words)"
+        target_row(f"{label}, median", percentile(joined, 0.5))
+        target_row(f"{label}, p95", percentile(joined, 0.95))
+    rows.append(
+        (
+            f"import of {n:,} articles (queues {imported['tasks']:,} runs)",
+            f"{imported['seconds']:.2f} s ({n / imported['seconds']:,.1f} articles/s)",
+            "—",
+            None,
+        )
+    )
+    for run in runs:
+        done = run["states"].get("done", 0)
+        figure = f"{run['seconds']:.1f} s ({n / run['seconds']:,.1f} articles/s"
+        if run["workers"] > 1:
+            figure += f", {one_worker['seconds'] / run['seconds']:.2f}× one worker"
+        figure += ")"
+        workers = f"{run['workers']} worker{'s' if run['workers'] > 1 else ''}"
+        rows.append((f"suggest {n:,} imported articles, {workers}", figure, "—", None))
+        rows.append(
+            (
+                f"  runs done, {workers}",
+                f"{done:,} of {imported['runs']:,} ({run['suggestions']:,} suggestions)",
+                "all",
+                done == imported["runs"],
+            )
+        )
+
+    write("")
+    write(
+        f"Attribution suggester ({pipeline['model']}), {n:,} articles from "
+        f"{min(n, results['texts'])} texts with their figures varied, SQLite, {os.cpu_count()} CPU(s)."
+    )
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    widths = [
+        max(width, len(title))
+        for width, title in zip(widths, ("measure", "figure", "target"), strict=True)
+    ]
+    header = ("measure", "figure", "target", "")
+    write(
+        "| "
+        + " | ".join(f"{cell:<{width}}" for cell, width in zip(header, [*widths, 6], strict=True))
+        + " |"
+    )
+    write("| " + " | ".join("-" * width for width in [*widths, 6]) + " |")
+    for label, figure, target, met in rows:
+        verdict = "" if met is None else ("met" if met else "MISSED")
+        cells = (label, figure, target, verdict)
+        write(
+            "| "
+            + " | ".join(
+                f"{cell:<{width}}" for cell, width in zip(cells, [*widths, 6], strict=True)
+            )
+            + " |"
+        )
+    write("")
+    write(
+        f"Per article: {len(corpus_timings)} corpus articles timed one by one in one process "
+        f"pinned to one CPU, in CPU time (other work on the machine does not count); the "
+        f"1,000-word figures scale each article's time to 1,000 words, or time articles of "
+        f"about 1,000 words (corpus articles joined)."
+    )
+    write(
+        "Workers: wall time from starting the db_worker processes (Django and the pipeline "
+        "load included) until the last exits with the queue empty; "
+        + "; ".join(
+            f"{run['workers']} worker(s) busy {run['busy']:.1f} s from the first run started to "
+            f"the last finished"
+            for run in runs
+            if run["busy"] is not None
+        )
+        + ". On SQLite the workers' writes (runs, suggestions, audit events) take turns on the "
+        "one database lock, so a second worker adds only the parsing it does meanwhile."
+    )
+    for run in runs:
+        if run["errors"]:
+            write(f"Failed runs with {run['workers']} worker(s): {'; '.join(run['errors'])}")
