@@ -465,7 +465,8 @@ def report(results: dict[str, Any], write: Write) -> None:
     write("")
     write(
         f"Attribution suggester ({pipeline['model']}), {n:,} articles from "
-        f"{min(n, results['texts'])} texts with their figures varied, SQLite, {os.cpu_count()} CPU(s)."
+        f"{min(n, results['texts'])} texts with their figures varied, SQLite, "
+        f"{os.cpu_count()} CPU(s)."
     )
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     widths = [
