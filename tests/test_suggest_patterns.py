@@ -146,7 +146,8 @@ def test_curly_quote_before_the_cue():
     s = only(text, cue="said")
 
     assert s.claim == "“The water is safe to drink,”"
-    assert s.source == "Miriam Hale"
+    assert s.source == "Dr. Miriam Hale"  # the honorific is part of the name as written
+    assert s.canonical_source == "Miriam Hale"
     assert s.quote == "direct"
 
 
@@ -347,3 +348,75 @@ def test_blank_line_ends_a_sentence():
     s = only(text, cue="said")
 
     assert s.claim == "Prices rose"
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "canonical"),
+    [
+        # an office title written as a capitalised compound is cut like a lower-case one
+        (
+            "Trade Minister Olav Rasmussen wrote on X that exports had doubled since 2020.\n",
+            "Olav Rasmussen",
+            "Olav Rasmussen",
+        ),
+        # a name NER misses, in apposition to a person's role: the name alone
+        (
+            "The family's solicitor, Priya Ramaswamy QC, said the inquest would resume in May.\n",
+            "Priya Ramaswamy QC",
+            "Priya Ramaswamy QC",
+        ),
+        (
+            "A geologist at the University of Bergen, Ingrid Solheim, said the slope had moved "
+            "four metres.\n",
+            "Ingrid Solheim",
+            "Ingrid Solheim",
+        ),
+        # an honorific belongs to the name as written; the canonical name goes without it
+        (
+            '"The numbers are clear," said Dr. Helena Varga, a cardiologist at the clinic.\n',
+            "Dr. Helena Varga",
+            "Helena Varga",
+        ),
+    ],
+)
+def test_a_person_is_mentioned_by_name_without_the_title(text, source, canonical):
+    s = only(text, source=source)
+
+    assert s.canonical_source == canonical
+
+
+def test_an_organisation_keeps_its_whole_noun_phrase():
+    text = "The Kenyan rights group Haki Watch said 14 protesters had been detained.\n"
+
+    s = only(text, cue="said")
+
+    assert s.source == "The Kenyan rights group Haki Watch"
+    assert s.source_type == "organization"
+
+
+def test_a_quote_split_by_a_whole_sentence_with_the_cue_is_one_content():
+    text = (
+        '"The water came in through the floor," Yusuf Demir told AFP at the shelter on Friday. '
+        '"We lost everything in an hour."\n'
+    )
+
+    s = only(text, cue="told")
+
+    assert s.claim == (
+        '"The water came in through the floor," Yusuf Demir told AFP at the shelter on Friday. '
+        '"We lost everything in an hour."'
+    )
+    assert s.quote == "direct"
+    assert s.via == "AFP"
+
+
+def test_a_quote_split_by_the_cue_after_a_speakers_title():
+    text = (
+        '"The vote was fair and the count was clean," election commissioner Ruth Abena said. '
+        '"Every ballot will be reviewed."\n'
+    )
+
+    s = only(text, cue="said")
+
+    assert s.source == "Ruth Abena"
+    assert s.claim.startswith('"The vote was fair') and s.claim.endswith('reviewed."')

@@ -7,6 +7,9 @@ from .tokens import tok_span, trim_content
 
 _BETWEEN_QUOTE_AND_CUE = re.compile(r"^[\s,—–-]*$")
 _BEFORE_SECOND_PART = re.compile(r"^[^.!?\"“”]{0,60}?[,:;—–]\s*$")
+# '"...," she said at a news conference outside the court. "..."': the quote goes on in the
+# next sentence; the sentence of the cue holds nothing else
+_BEFORE_NEXT_SENTENCE = re.compile(r"^[^.!?\"“”]{0,120}?\.\s*$")
 _BEFORE_QUOTE_AFTER_CUE = re.compile(r"^[^.!?\"“”]{0,60}?[,:]\s*$|^\s*$")
 
 
@@ -18,9 +21,10 @@ def adjacent_quote(text: str, cluster: Span, quotes: list[Span]) -> tuple[Span, 
         if qe <= cs and _BETWEEN_QUOTE_AND_CUE.match(text[qe:cs]):
             end = qe
             nxt = quotes[i + 1] if i + 1 < len(quotes) else None
+            between = text[ce : nxt[0]] if nxt else ""
             if (
                 nxt
-                and _BEFORE_SECOND_PART.match(text[ce : nxt[0]])
+                and (_BEFORE_SECOND_PART.match(between) or _BEFORE_NEXT_SENTENCE.match(between))
                 and text[qe - 2 : qe - 1] in ",—–-"
             ):
                 end = nxt[1]  # the quote goes on after "he said,"

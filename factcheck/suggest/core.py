@@ -17,6 +17,7 @@ from .sources import (
     intermediary,
     mention_range,
     mention_span,
+    plain_name,
     subject_of,
 )
 from .tokens import tok_span, toks_span, trim, trim_content
@@ -207,6 +208,7 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
         tok_span(head.left_edge, base)[0] if head.left_edge.i not in exclude else source_span[0]
     )
     np_start = max(np_start, sspan[0])
+    np_start = trim(text, (np_start, source_span[1]), " \t\n,;:.—–-\"“”'’")[0]
     cluster = (min(np_start, source_span[0], cue_span[0]), max(source_span[1], cue_span[1]))
     claim, agrees, direct = _content_for_verb(text, cue, sent, para, cluster)
     if claim is None or claim[1] - claim[0] < 3:
@@ -322,7 +324,7 @@ def _register_people(registry: Registry, text: str, para: _Para) -> None:
         span = entity_tokens(ent.root)
         if span is None:
             continue
-        name = para.doc[span[0].i : span[1].i + 1].text
+        name = plain_name(para.doc[span[0].i : span[1].i + 1].text)
         left = [t.lower_ for t in para.doc[max(0, ent.start - 4) : ent.start]]
         appos = [c.lower_ for c in ent.root.children if c.dep_ == "appos"]
         appos += [g.lower_ for c in ent.root.children if c.dep_ == "appos" for g in c.subtree]
@@ -346,9 +348,9 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
     else:
         ent = entity_tokens(head) if head.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") else None
         if ent and head.pos_ == "PROPN":
-            d.canonical = head.doc[ent[0].i : ent[1].i + 1].text
+            d.canonical = plain_name(head.doc[ent[0].i : ent[1].i + 1].text)
         else:
-            d.canonical = mention
+            d.canonical = plain_name(mention)
         if is_pron:
             d.source_type = "named_individual" if head.lower_ in ("he", "she") else "organization"
     plural = head.tag_ in ("NNS", "NNPS") or head.lower_ == "they"
@@ -368,7 +370,11 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
     if d.source_type == "anonymous_official":
         d.named = False
     region = (min(d.sent_span[0], d.source_span[0]), max(d.sent_span[1], d.source_span[1]))
-    d.via = intermediary(text, region, d.claim_span)
+    cs, ce = d.claim_span
+    inside = [q for q in para.quotes if cs <= q[0] and q[1] <= ce]
+    # a quote split around "X told AFP": only the quoted words are the content's own
+    exclude = inside if d.quote_evidence and inside else [d.claim_span]
+    d.via = intermediary(text, region, exclude)
 
 
 def _confidence(d: Draft) -> float:

@@ -64,3 +64,10 @@ def honorifics() -> frozenset[str]:
 @functools.cache
 def titles() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in _lines("titles.txt"))
+
+
+@functools.cache
+def courtesy() -> dict[str, str]:
+    """Honorifics kept in a person's mention -> "plain" (dropped from the canonical name) or
+    "rank" (kept there too)."""
+    return dict(line.split("\t") for line in _lines("courtesy.txt"))

@@ -50,18 +50,65 @@ def entity_tokens(tok):
     while end > start and doc[end].tag_ == "POS":
         end -= 1
     titles = lexicons.titles() | lexicons.honorifics()
-    while start < end and doc[start].lower_ in titles:
+    courtesy = lexicons.courtesy()
+    while start < end and doc[start].lower_ in titles and doc[start].lower_ not in courtesy:
         start += 1
+    # an honorific that belongs to the name ("Dr. Amanda Paluch"), which NER often leaves out
+    if start > 0 and doc[start - 1].lower_ in courtesy and doc[start - 1].pos_ == "PROPN":
+        start -= 1
     return doc[start], doc[end]
+
+
+def plain_name(name: str) -> str:
+    """The name without a leading "Mr."/"Dr." ("Dr. Amanda Paluch" -> "Amanda Paluch")."""
+    words = name.split()
+    while len(words) > 2 and lexicons.courtesy().get(words[0].lower()) == "plain":
+        words = words[1:]
+    return " ".join(words) if words else name
 
 
 def person_of(head):
     """The PERSON a mention names: its head or an apposition ("Minister ..., Benjamin
     Netanyahu"), not a possessor ("Netanyahu's office")."""
-    for tok in [head, *(c for c in head.children if c.dep_ == "appos")]:
+    appositions = [c for c in head.children if c.dep_ == "appos"]
+    for tok in [head, *appositions]:
         if tok.ent_type_ == "PERSON" and tok.pos_ == "PROPN":
             return entity_tokens(tok)
-    return titled_name(head)
+    found = titled_name(head)
+    if found is not None:
+        return found
+    for tok in appositions:
+        name = appositive_name(head, tok)
+        if name is not None:
+            return name
+    return None
+
+
+def _org_noun(tok) -> bool:
+    kind = lexicons.source_nouns().get(tok.lemma_.lower()) or lexicons.source_nouns().get(
+        tok.lower_
+    )
+    return kind in ("organization", "ministry", "government_office", "document", "news_agency")
+
+
+def appositive_name(head, appos):
+    """A person's name NER missed, in apposition to a common noun for a person ("Pell's
+    barrister, Helen Drury KC", "A meteorologist at the University of Coimbra, Rita Mendes"):
+    two or more capitalised proper nouns; never after an organisation's noun ("the company,
+    Nordcell Energy")."""
+    if head.pos_ != "NOUN" or head.tag_ != "NN" or _org_noun(head):
+        return None
+    if appos.pos_ != "PROPN" or appos.ent_type_ in ("GPE", "NORP", "DATE", "LOC"):
+        return None
+    doc = appos.doc
+    start = appos.i
+    while start > appos.left_edge.i and doc[start - 1].pos_ == "PROPN":
+        start -= 1
+    if appos.i - start < 1 or any(not doc[i].text[:1].isupper() for i in range(start, appos.i + 1)):
+        return None
+    if any(doc[i].ent_type_ in ("GPE", "NORP") for i in range(start, appos.i + 1)):
+        return None
+    return doc[start], appos
 
 
 def titled_name(head):
@@ -71,6 +118,7 @@ def titled_name(head):
         return None
     doc = head.doc
     titles = lexicons.titles() | lexicons.honorifics()
+    courtesy = lexicons.courtesy()
     name_start = head.i
     while name_start > head.left_edge.i and doc[name_start - 1].pos_ == "PROPN":
         if doc[name_start - 1].lower_ in titles:
@@ -79,6 +127,8 @@ def titled_name(head):
     before = doc[name_start - 1] if name_start > 0 else None
     if before is None or before.lower_ not in titles or name_start == head.i:
         return None  # one word after a title is too little to call a name
+    if before.lower_ in courtesy:
+        name_start -= 1  # "Dr. Teresa Kowalski": the honorific is part of the name
     return doc[name_start], head
 
 
@@ -225,12 +275,13 @@ _VIA_BEFORE = re.compile(
 )
 
 
-def intermediary(text: str, region: Span, exclude: Span | None) -> tuple[str, Span] | None:
-    """A wire agency or outlet that relayed the statement ("told AFP", "carried by WAFA")."""
+def intermediary(text: str, region: Span, exclude: list[Span]) -> tuple[str, Span] | None:
+    """A wire agency or outlet that relayed the statement ("told AFP", "carried by WAFA"),
+    outside the `exclude` spans (the content's own words)."""
     s, e = region
     for m in lexicons.news_agency_pattern().finditer(text, s, e):
         a, b = m.start(), m.end()
-        if exclude and exclude[0] <= a < exclude[1]:
+        if any(x[0] <= a < x[1] for x in exclude):
             continue
         if _VIA_BEFORE.search(text[max(s, a - 60) : a]):
             return text[a:b], (a, b)
