@@ -420,3 +420,67 @@ def test_a_quote_split_by_the_cue_after_a_speakers_title():
 
     assert s.source == "Ruth Abena"
     assert s.claim.startswith('"The vote was fair') and s.claim.endswith('reviewed."')
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "source_type"),
+    [
+        # a title written as a capitalised compound, which NER may read as an organisation
+        (
+            "Energy Minister Tarik Osmani said the grid would be upgraded by 2027.\n",
+            "Tarik Osmani",
+            "named_spokesperson",
+        ),
+        # the role in an apposition after the name, or the name in apposition to the role
+        (
+            "Lucas Brenner, a vice-president of the airline, said 40 flights were cancelled.\n",
+            "Lucas Brenner",
+            "named_spokesperson",
+        ),
+        (
+            "The agency's spokeswoman, Mirela Dragan, said 12 people were rescued overnight.\n",
+            "Mirela Dragan",
+            "named_spokesperson",
+        ),
+        (
+            "Prosecutor Alan Whitcombe told the jury that the payments were hidden.\n",
+            "Alan Whitcombe",
+            "named_spokesperson",
+        ),
+        # an expert, a witness: a named individual, even with "chief" in the role
+        (
+            "Nadia Ferreira, chief economist at a Lisbon bank, said prices would rise in 2025.\n",
+            "Nadia Ferreira",
+            "named_individual",
+        ),
+        (
+            "Owen Pike, a volunteer at the shelter, said 200 people slept there on Friday.\n",
+            "Owen Pike",
+            "named_individual",
+        ),
+        # an identified official without a name; an unnamed one
+        (
+            "The presiding judge said the hearing would resume on Monday.\n",
+            "The presiding judge",
+            "named_spokesperson",
+        ),
+        (
+            "One of the officials said the deal was signed on Tuesday.\n",
+            "One of the officials",
+            "anonymous_official",
+        ),
+    ],
+)
+def test_source_type_from_the_title_or_role(text, source, source_type):
+    s = only(text, source=source)
+
+    assert s.source_type == source_type
+
+
+def test_an_unnamed_non_official_is_an_individual_who_is_not_named():
+    text = "Residents who fled the fighting said the market was hit twice on Sunday.\n"
+
+    s = only(text, cue="said")
+
+    assert s.source_type == "named_individual"
+    assert not s.named

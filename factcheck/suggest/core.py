@@ -14,10 +14,12 @@ from .sources import (
     anonymity,
     classify,
     entity_tokens,
+    has_title,
     intermediary,
     mention_range,
     mention_span,
     plain_name,
+    role_words,
     subject_of,
 )
 from .tokens import tok_span, toks_span, trim, trim_content
@@ -326,9 +328,7 @@ def _register_people(registry: Registry, text: str, para: _Para) -> None:
             continue
         name = plain_name(para.doc[span[0].i : span[1].i + 1].text)
         left = [t.lower_ for t in para.doc[max(0, ent.start - 4) : ent.start]]
-        appos = [c.lower_ for c in ent.root.children if c.dep_ == "appos"]
-        appos += [g.lower_ for c in ent.root.children if c.dep_ == "appos" for g in c.subtree]
-        titled = any(w in titles for w in left + appos)
+        titled = any(w in titles for w in left) or has_title(role_words(ent.root, span))
         registry.add_person(name, "named_spokesperson" if titled else "named_individual")
 
 
@@ -369,6 +369,13 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
             break
     if d.source_type == "anonymous_official":
         d.named = False
+    if (
+        d.source_type == "named_individual"
+        and not d.resolved
+        and not is_pron
+        and not any(t.pos_ == "PROPN" for t in head.doc[d.first.i : d.last.i + 1])
+    ):
+        d.named = False  # "critics", "a witness", "the manager, who gave evidence"
     region = (min(d.sent_span[0], d.source_span[0]), max(d.sent_span[1], d.source_span[1]))
     cs, ce = d.claim_span
     inside = [q for q in para.quotes if cs <= q[0] and q[1] <= ce]

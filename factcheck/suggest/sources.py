@@ -1,5 +1,6 @@
 """Stage 2: the source of a cue: its mention as written, its type, anonymity and intermediary."""
 
+import itertools
 import re
 
 from . import lexicons
@@ -178,13 +179,82 @@ def agency_in(text: str) -> re.Match | None:
     return lexicons.news_agency_pattern().search(text)
 
 
+_INDEFINITE = {"a", "an", "one", "another", "some", "any"}
+
+
+def has_title(words: list[str]) -> bool:
+    """Whether lower-case words hold an office title, one word or two ("press secretary")."""
+    titles = lexicons.titles()
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    return any(w in titles for w in words) or any(p in titles for p in pairs)
+
+
+def role_words(head, person=None) -> list[str]:
+    """The words that describe who a mention is, minus the name: the head's left modifiers
+    ("Finance Minister", "White House national security spokesperson"), the noun it is in
+    apposition to and its appositions ("Pell's barrister, ...", "..., a Dangote Group
+    vice-president", "..., the spokesman of Hamas' armed wing"), with their own left
+    modifiers and "of"/"for"/"at" phrases; never a relative clause's words."""
+    doc = head.doc
+    skip = set() if person is None else set(range(person[0].i, person[1].i + 1))
+    nouns = [head, *(c for c in head.children if c.dep_ == "appos")]
+    if head.dep_ == "appos":
+        nouns.append(head.head)
+    words = []
+    for noun in nouns:
+        for i in range(noun.left_edge.i, noun.i + 1):
+            if i not in skip and not doc[i].is_punct:
+                words.append(doc[i].lower_)
+        for c in noun.rights:
+            if c.dep_ == "prep" and c.lower_ in ("of", "for", "at", "to"):
+                words += [t.lower_ for t in c.subtree if t.i not in skip][:8]
+    return words
+
+
+def _noun_kind(head):
+    nouns = lexicons.source_nouns()
+    doc = head.doc
+    if head.i > 0 and doc[head.i - 1].head == head:
+        pair = f"{doc[head.i - 1].lower_} {head.lemma_.lower()}"
+        if pair in nouns:
+            return nouns[pair]
+    return nouns.get(head.lemma_.lower()) or nouns.get(head.lower_)
+
+
+def _determiner(head) -> str:
+    for c in head.children:
+        if c.dep_ in ("det", "poss") and c.i < head.i:
+            return "indefinite" if c.lower_ in _INDEFINITE else "definite"
+        if c.dep_ == "nummod":
+            return "indefinite"
+    return "bare"
+
+
+def _is_person_noun(head) -> bool:
+    """A common noun for a person: "the manager, who gave evidence"."""
+    return any(
+        c.dep_ == "relcl"
+        and any(g.lower_ == "who" and g.dep_.startswith("nsubj") for g in c.children)
+        for c in head.children
+    )
+
+
+_PARTITIVE = {"one", "two", "three", "some", "many", "several", "most", "all", "none", "both"}
+
+
 def classify(head, first, last) -> str:
     """Source type from the mention's head noun, its title and its named entity."""
     doc = head.doc
+    if head.lower_ in _PARTITIVE or head.pos_ == "NUM":
+        # "one of the sources", "two of the authors": the kind is the noun after "of"
+        for c in head.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                objs = [g for g in c.children if g.dep_ == "pobj"]
+                if objs:
+                    head = objs[0]
     words = doc[first.i : last.i + 1]
     low = words.text.lower()
     lemma = head.lemma_.lower()
-    nouns = lexicons.source_nouns()
     if head.pos_ == "PROPN" and agency_in(head.text) and agency_in(head.text).group(0) == head.text:
         return "news_agency"
     ent = entity_tokens(head)
@@ -200,15 +270,21 @@ def classify(head, first, last) -> str:
         return "ministry"
     person = person_of(head)
     if person is not None:
-        titles = lexicons.titles()
         rest = [t.lower_ for t in words if not (person[0].i <= t.i <= person[1].i)]
-        joined = " ".join(rest)
-        if any(t in titles for t in rest) or any(" " in t and t in joined for t in titles):
+        if has_title(rest) or has_title(role_words(head, person)):
             return "named_spokesperson"
         return "named_individual"
-    kind = nouns.get(lemma) or nouns.get(head.lower_)
+    kind = _noun_kind(head)
     if kind == "named_spokesperson":
         return "anonymous_official"  # a spokesman without a name
+    if kind is None and head.pos_ == "NOUN" and has_title(role_words(head)):
+        # "the judge", "the county fire marshal", "Nigeria's education minister": one
+        # identified official; "an envoy", "two ministers": not named
+        if head.tag_ == "NNS" or _determiner(head) == "indefinite":
+            return "anonymous_official"
+        return "named_spokesperson"
+    if kind is None and head.pos_ == "NOUN" and _is_person_noun(head):
+        return "named_individual"
     if kind == "government_office" and lemma == "office":
         has_owner = any(c.dep_ == "poss" for c in head.children)
         return "government_office" if has_owner else "organization"
