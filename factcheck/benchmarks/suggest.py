@@ -345,7 +345,7 @@ def run(*, articles: int, db: str | None, seed: int, write: Write) -> dict[str, 
             copy_database(paths[0], path)
         runs = []
         for count, path in zip(WORKER_COUNTS, paths, strict=True):
-            write(f"Running the queue with {count} db_worker process(es)…")
+            write(f"Running the queue with {count} db_worker process{'es' if count > 1 else ''}…")
             log = scratch / f"workers-{count}.log"
             runs.append(run_workers(path, count, child_environment(path), log))
         results = {
@@ -501,8 +501,8 @@ def report(results: dict[str, Any], write: Write) -> None:
         "Workers: wall time from starting the db_worker processes (Django and the pipeline "
         "load included) until the last exits with the queue empty; "
         + "; ".join(
-            f"{run['workers']} worker(s) busy {run['busy']:.1f} s from the first run started to "
-            f"the last finished"
+            f"{run['workers']} worker{'s' if run['workers'] > 1 else ''} busy {run['busy']:.1f} s "
+            "from the first run started to the last finished"
             for run in runs
             if run["busy"] is not None
         )
@@ -511,4 +511,4 @@ def report(results: dict[str, Any], write: Write) -> None:
     )
     for run in runs:
         if run["errors"]:
-            write(f"Failed runs with {run['workers']} worker(s): {'; '.join(run['errors'])}")
+            write(f"Failed runs with {run['workers']} workers: {'; '.join(run['errors'])}")
