@@ -484,3 +484,56 @@ def test_an_unnamed_non_official_is_an_individual_who_is_not_named():
 
     assert s.source_type == "named_individual"
     assert not s.named
+
+
+def test_she_skips_the_last_speaker_when_he_is_a_man():
+    text = (
+        "Mayor Ingrid Holm said the ferry would run again on Monday. Her office confirmed "
+        "the repairs.\n\n"
+        "Harbour master Piet Claes said the quay had been inspected twice. He called the damage "
+        "minor.\n\n"
+        "She added that the town would pay for the repairs.\n"
+    )
+
+    s = only(text, cue="added")
+
+    assert s.source == "She"
+    assert s.canonical_source == "Ingrid Holm"
+    assert s.source_type == "named_spokesperson"
+
+
+def test_gender_from_an_honorific_or_a_gendered_title():
+    text = (
+        "The ministry's spokeswoman, Lina Haddad, said 300 families had been moved.\n\n"
+        "Mr. Omar Nasser, a farmer, said his fields were under water.\n\n"
+        "She said more tents would arrive on Thursday.\n"
+    )
+
+    s = only(text, source="She")
+
+    assert s.canonical_source == "Lina Haddad"
+
+
+def test_he_resolves_to_the_person_the_paragraph_is_about():
+    text = (
+        "Coach Dara Kim said the team had trained well.\n\n"
+        "Kim praised the defence. Tomas Ruiz, who scored twice, dedicated the goals to "
+        "his father.\n\n"
+        '"He taught me to shoot," he said.\n'
+    )
+
+    s = only(text, cue="said", source="he")
+
+    assert s.canonical_source == "Tomas Ruiz"
+
+
+def test_they_resolves_to_the_last_group_not_a_person():
+    text = (
+        "The Farmers' Union said prices had fallen 20 percent.\n\n"
+        "Minister Ana Silva said the government would help.\n\n"
+        "They said the help was too little.\n"
+    )
+
+    s = only(text, source="They")
+
+    assert s.canonical_source == "The Farmers' Union"

@@ -8,7 +8,7 @@ from . import lexicons
 from .cues import Cue, find_cues
 from .pipeline import DEFAULT_MODEL, load
 from .records import Span, Suggestion
-from .resolve import Registry
+from .resolve import PERSON_TYPES, Entry, Registry
 from .segment import Paragraph, paragraphs, quotes
 from .sources import (
     anonymity,
@@ -318,18 +318,86 @@ def _colon_drafts(text: str, para: _Para, index: int) -> list[Draft]:
     return drafts
 
 
-def _register_people(registry: Registry, text: str, para: _Para) -> None:
+_GENDERED_PRONOUNS = {
+    "he": "m",
+    "him": "m",
+    "his": "m",
+    "himself": "m",
+    "she": "f",
+    "her": "f",
+    "hers": "f",
+    "herself": "f",
+}
+
+
+def _gender_after(para: _Para, last) -> str | None:
+    """The gender of the first he/his/she/her after a name, in its sentence or the next,
+    outside quotations and before another person is named."""
+    doc = para.doc
+    sents = 0
+    for tok in doc[last.i + 1 :]:
+        if tok.is_sent_start:
+            sents += 1
+            if sents > 1:
+                return None
+        if tok.ent_type_ == "PERSON" or (tok.pos_ == "PROPN" and tok.ent_type_ == ""):
+            return None
+        if para.in_quote(tok) or tok.text in '"“”':
+            continue
+        if tok.lower_ in _GENDERED_PRONOUNS and tok.pos_ == "PRON":
+            return _GENDERED_PRONOUNS[tok.lower_]
+    return None
+
+
+def _gender_of_words(words: list[str]) -> str | None:
+    found = {lexicons.gender_words()[w] for w in words if w in lexicons.gender_words()}
+    return found.pop() if len(found) == 1 else None
+
+
+def _is_topic(tok) -> bool:
+    """A person the sentence is about: subject of the main verb (or of a verb joined to it),
+    directly or through an apposition ("Abu Rashed's neighbour, Huda Salameh, used to ...")."""
+    if tok.dep_ == "appos":
+        tok = tok.head
+    if tok.dep_ not in ("nsubj", "nsubjpass"):
+        return False
+    verb = tok.head
+    return verb.dep_ == "ROOT" or (verb.dep_ == "conj" and verb.head.dep_ == "ROOT")
+
+
+def _register_people(registry: Registry, text: str, para: _Para) -> list[tuple[int, Entry]]:
+    """Record every named person's type, gender and office words; return the people the
+    paragraph's sentences are about, with their positions, for later pronouns."""
     titles = lexicons.titles()
+    topics = []
+    for tok in para.doc:
+        # a surname alone ("Costa has spoken to reporters"), whatever NER calls it: the
+        # person met before
+        known = registry.surnames.get(tok.text) if tok.pos_ == "PROPN" else None
+        if known is None or tok.dep_ == "compound" or para.in_quote(tok) or not _is_topic(tok):
+            continue
+        if tok.i > 0 and para.doc[tok.i - 1].pos_ == "PROPN":
+            continue
+        registry.learn(known.canonical, _gender_after(para, tok))
+        topics.append((para.base + tok.idx, Entry(known.canonical, known.source_type)))
     for ent in para.doc.ents:
-        if ent.label_ != "PERSON" or len(ent) < 2:
+        if ent.label_ != "PERSON" or len(ent) < 2 or para.in_quote(ent.root):
             continue
         span = entity_tokens(ent.root)
         if span is None:
             continue
         name = plain_name(para.doc[span[0].i : span[1].i + 1].text)
         left = [t.lower_ for t in para.doc[max(0, ent.start - 4) : ent.start]]
-        titled = any(w in titles for w in left) or has_title(role_words(ent.root, span))
-        registry.add_person(name, "named_spokesperson" if titled else "named_individual")
+        roles = role_words(ent.root, span)
+        titled = any(w in titles for w in left) or has_title(roles)
+        kind = "named_spokesperson" if titled else "named_individual"
+        registry.add_person(name, kind)
+        near = [t.lower_ for t in para.doc[max(0, span[0].i - 2) : span[0].i + 1]]
+        gender = _gender_of_words(near + roles) or _gender_after(para, span[1])
+        registry.learn(name, gender, frozenset(w for w in roles if w in titles))
+        if _is_topic(ent.root):
+            topics.append((para.base + span[0].idx, Entry(name, kind)))
+    return sorted(topics, key=lambda t: t[0])
 
 
 def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
@@ -341,7 +409,10 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
     definite = d.first.lower_ == "the" and not any(
         t.pos_ == "PROPN" for t in head.doc[d.first.i : d.last.i + 1]
     )
-    entry = registry.resolve(mention, head.lower_, is_pron, definite)
+    lemma = head.lemma_.lower()
+    entry = registry.resolve(
+        mention, head.lower_, is_pron, definite, lemma if lemma in lexicons.titles() else ""
+    )
     if entry is not None:
         d.canonical, d.resolved = entry.canonical, True
         d.source_type = entry.source_type
@@ -354,7 +425,13 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
         if is_pron:
             d.source_type = "named_individual" if head.lower_ in ("he", "she") else "organization"
     plural = head.tag_ in ("NNS", "NNPS") or head.lower_ == "they"
-    registry.add(d.canonical, d.source_type, plural)
+    words = [t.lower_ for t in head.doc[d.first.i : d.last.i + 1]]
+    gender = _gender_of_words(words + role_words(head)) if not is_pron else None
+    if is_pron and head.lower_ in _GENDERED_PRONOUNS:
+        gender = _GENDERED_PRONOUNS[head.lower_]
+    if entry is not None and entry.source_type in PERSON_TYPES and not is_pron:
+        registry.learn(entry.canonical, gender)
+    registry.add(d.canonical, d.source_type, plural, gender)
     # anonymity: in the mention, or around the cue outside the content
     regions = [d.source_span, (d.sent_span[0], d.claim_span[0]), (d.claim_span[1], d.sent_span[1])]
     if d.claim_span[0] > d.source_span[1]:
@@ -413,7 +490,7 @@ def suggest_text(text: str, model: str | None = None) -> list[Suggestion]:
     for index, para in enumerate(paras):
         if para.info.caption:
             continue
-        _register_people(registry, text, para)
+        topics = _register_people(registry, text, para)
         found: list[Draft] = _colon_drafts(text, para, index)
         for sent in para.doc.sents:
             for cue in find_cues(sent, para.in_quote):
@@ -424,7 +501,12 @@ def suggest_text(text: str, model: str | None = None) -> list[Suggestion]:
                     found.append(d)
         found.sort(key=lambda d: (d.cue_span or d.source_span)[0])
         for d in found:
+            while topics and topics[0][0] < d.source_span[0]:
+                _, person = topics.pop(0)
+                registry.add(person.canonical, person.source_type)
             _finish(text, d, para, registry)
+        for _, person in topics:
+            registry.add(person.canonical, person.source_type)
         if not found and last_speaker is not None and para.quotes:
             lead = text[para.info.start : para.quotes[0][0]].strip()
             if not lead and last_speaker.para >= index - 2:

@@ -71,3 +71,9 @@ def courtesy() -> dict[str, str]:
     """Honorifics kept in a person's mention -> "plain" (dropped from the canonical name) or
     "rank" (kept there too)."""
     return dict(line.split("\t") for line in _lines("courtesy.txt"))
+
+
+@functools.cache
+def gender_words() -> dict[str, str]:
+    """Honorifics and gendered titles -> "m" or "f"."""
+    return dict(line.split("\t") for line in _lines("gender.txt"))

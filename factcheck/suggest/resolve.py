@@ -22,22 +22,52 @@ _DESCRIPTIONS = {
 }
 
 
+_PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
+
+
 @dataclass
 class Entry:
     canonical: str
     source_type: str
     plural: bool = False
+    gender: str | None = None  # "m" | "f" | None (the text does not say)
+    roles: frozenset[str] = frozenset()  # office words ("judge", "envoy")
 
 
 @dataclass
 class Registry:
-    """Sources met so far in the article, in reading order."""
+    """Sources met so far in the article, in reading order, and what the text says of people:
+    their gender (from honorifics, gendered titles and the pronouns that follow their name)
+    and their office words."""
 
     entries: list[Entry] = field(default_factory=list)
     surnames: dict[str, Entry] = field(default_factory=dict)
+    genders: dict[str, str] = field(default_factory=dict)  # name or surname -> "m" | "f"
+    roles: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def add(self, canonical: str, source_type: str, plural: bool = False) -> None:
-        entry = Entry(canonical, source_type, plural)
+    def learn(self, name: str, gender: str | None, roles: frozenset[str] = frozenset()) -> None:
+        """Record a person's gender and office words, under the full name and the surname."""
+        for key in (name, name.split()[-1]) if name.split() else ():
+            if gender and key not in self.genders:
+                self.genders[key] = gender
+            if roles:
+                self.roles[key] = self.roles.get(key, frozenset()) | roles
+
+    def gender_of(self, name: str) -> str | None:
+        words = name.split()
+        return self.genders.get(name) or (self.genders.get(words[-1]) if words else None)
+
+    def add(
+        self,
+        canonical: str,
+        source_type: str,
+        plural: bool = False,
+        gender: str | None = None,
+    ) -> None:
+        words = canonical.split()
+        gender = gender or (self.gender_of(canonical) if source_type in PERSON_TYPES else None)
+        roles = self.roles.get(canonical) or (self.roles.get(words[-1]) if words else None)
+        entry = Entry(canonical, source_type, plural, gender, roles or frozenset())
         self.entries.append(entry)
         if source_type in PERSON_TYPES and " " in canonical:
             known = self.surnames.get(canonical.split()[-1])
@@ -59,13 +89,27 @@ class Registry:
                 return entry
         return None
 
-    def resolve(self, mention: str, head_lower: str, is_pronoun: bool, definite: bool):
+    def _last_person(self, gender: str) -> Entry | None:
+        """The last singular person whose gender the text gives as `gender` or does not give."""
+        for entry in reversed(self.entries):
+            if entry.plural or entry.source_type not in PERSON_TYPES | {"anonymous_official"}:
+                continue
+            if entry.gender in (None, gender):
+                return entry
+        return None
+
+    def resolve(
+        self, mention: str, head_lower: str, is_pronoun: bool, definite: bool, head_lemma=""
+    ):
         """The entry a mention refers back to, or None when it introduces a new source."""
         if is_pronoun:
-            if head_lower in ("he", "she", "him", "her"):
-                return self._last(PERSON_TYPES | {"anonymous_official"}, plural=False)
+            if head_lower in _PRONOUN_GENDER:
+                return self._last_person(_PRONOUN_GENDER[head_lower])
             if head_lower == "they":
-                return self._last(ORG_TYPES | {"anonymous_official"}) if self.entries else None
+                for entry in reversed(self.entries):
+                    if entry.source_type in ORG_TYPES or entry.plural:
+                        return entry
+                return None
             if head_lower == "it":
                 return self._last(ORG_TYPES | {"document"})
             return None
@@ -76,4 +120,9 @@ class Registry:
                 return entry
         if definite and head_lower in _DESCRIPTIONS:
             return self._last(_DESCRIPTIONS[head_lower])
+        if definite and head_lemma:
+            # "the judge" after "Judge Caroline Ashworth"
+            for entry in reversed(self.entries):
+                if head_lemma in entry.roles and entry.source_type in PERSON_TYPES:
+                    return entry
         return None
