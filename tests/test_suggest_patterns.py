@@ -537,3 +537,19 @@ def test_they_resolves_to_the_last_group_not_a_person():
     s = only(text, source="They")
 
     assert s.canonical_source == "The Farmers' Union"
+
+
+def test_a_pronoun_resolved_across_paragraphs_is_less_sure_than_within_one():
+    near = "Governor Lea Brandt said the dam was safe. She added that 40 homes were evacuated.\n"
+    far = (
+        "Governor Lea Brandt said the dam was safe.\n\n"
+        "The river rose 2 metres overnight.\n\n"
+        "She added that 40 homes were evacuated.\n"
+    )
+
+    near_s = only(near, cue="added")
+    far_s = only(far, cue="added")
+
+    assert near_s.canonical_source == far_s.canonical_source == "Lea Brandt"
+    assert far_s.confidence < near_s.confidence
+    assert far_s.confidence < 0.8

@@ -14,13 +14,18 @@ from .sources import (
     anonymity,
     classify,
     entity_tokens,
+    guessed_type,
     has_title,
     intermediary,
     mention_range,
     mention_span,
+    person_of,
     plain_name,
     role_words,
     subject_of,
+)
+from .sources import (
+    noun_kind_known as _noun_kind_known,
 )
 from .tokens import tok_span, toks_span, trim, trim_content
 
@@ -404,6 +409,10 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
     """Type, anonymity, intermediary and the registry entry of one attributed draft."""
     head = d.head
     d.source_type = classify(head, d.first, d.last)
+    # a type that only NER or the part of speech gives ("Kyiv", "Analysts at ...") is a guess
+    d.extra["type_guessed"] = d.source_type == guessed_type(head) and not (
+        _noun_kind_known(head) or person_of(head) is not None
+    )
     mention = text[d.source_span[0] : d.source_span[1]]
     is_pron = head.pos_ == "PRON"
     definite = d.first.lower_ == "the" and not any(
@@ -416,6 +425,9 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
     if entry is not None:
         d.canonical, d.resolved = entry.canonical, True
         d.source_type = entry.source_type
+        d.extra["type_guessed"] = False
+        # a pronoun whose antecedent is in an earlier paragraph is a weaker link
+        d.extra["far_antecedent"] = is_pron and entry.para < registry.para
     else:
         ent = entity_tokens(head) if head.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") else None
         if ent and head.pos_ == "PROPN":
@@ -472,6 +484,12 @@ def _confidence(d: Draft) -> float:
             c += 0.05
         elif d.head.pos_ == "PRON":
             c -= 0.12
+    if d.extra.get("type_guessed"):
+        c -= 0.08
+    if d.extra.get("far_antecedent"):
+        c -= 0.08
+    if d.source_span is not None and d.head is not None and d.last.i - d.first.i >= 10:
+        c -= 0.08  # a long mention often runs into a clause that is not the source's
     if d.nested:
         c *= 0.6
     return max(0.05, min(0.97, c))
@@ -490,6 +508,7 @@ def suggest_text(text: str, model: str | None = None) -> list[Suggestion]:
     for index, para in enumerate(paras):
         if para.info.caption:
             continue
+        registry.para = index
         topics = _register_people(registry, text, para)
         found: list[Draft] = _colon_drafts(text, para, index)
         for sent in para.doc.sents:

@@ -32,6 +32,7 @@ class Entry:
     plural: bool = False
     gender: str | None = None  # "m" | "f" | None (the text does not say)
     roles: frozenset[str] = frozenset()  # office words ("judge", "envoy")
+    para: int = 0  # the paragraph it was met in
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Registry:
     surnames: dict[str, Entry] = field(default_factory=dict)
     genders: dict[str, str] = field(default_factory=dict)  # name or surname -> "m" | "f"
     roles: dict[str, frozenset[str]] = field(default_factory=dict)
+    para: int = 0  # the paragraph being read
 
     def learn(self, name: str, gender: str | None, roles: frozenset[str] = frozenset()) -> None:
         """Record a person's gender and office words, under the full name and the surname."""
@@ -67,7 +69,7 @@ class Registry:
         words = canonical.split()
         gender = gender or (self.gender_of(canonical) if source_type in PERSON_TYPES else None)
         roles = self.roles.get(canonical) or (self.roles.get(words[-1]) if words else None)
-        entry = Entry(canonical, source_type, plural, gender, roles or frozenset())
+        entry = Entry(canonical, source_type, plural, gender, roles or frozenset(), self.para)
         self.entries.append(entry)
         if source_type in PERSON_TYPES and " " in canonical:
             known = self.surnames.get(canonical.split()[-1])

@@ -221,6 +221,11 @@ def _noun_kind(head):
     return nouns.get(head.lemma_.lower()) or nouns.get(head.lower_)
 
 
+def noun_kind_known(head) -> bool:
+    """Whether the lexicons know the head noun's kind or an office title is in its phrase."""
+    return _noun_kind(head) is not None or (head.pos_ == "NOUN" and has_title(role_words(head)))
+
+
 def _determiner(head) -> str:
     for c in head.children:
         if c.dep_ in ("det", "poss") and c.i < head.i:
@@ -290,6 +295,12 @@ def classify(head, first, last) -> str:
         return "government_office" if has_owner else "organization"
     if kind:
         return kind
+    return guessed_type(head)
+
+
+def guessed_type(head) -> str:
+    """The type from the named-entity label or the part of speech alone: no lexicon word, no
+    title and no name backs it (the confidence says so)."""
     if head.ent_type_ == "PERSON":
         return "named_individual"
     if head.ent_type_ == "GPE":
