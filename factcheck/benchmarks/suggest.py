@@ -28,7 +28,6 @@ import json
 import os
 import random
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -355,9 +354,8 @@ def run(*, articles: int, db: str | None, seed: int, write: Write) -> dict[str, 
             "import": imported,
             "runs": runs,
         }
+        # The scratch folder (the corpus, and the databases unless --db named them) goes now.
         report(results, write)
-        if db is None:
-            shutil.rmtree(scratch, ignore_errors=True)
     return results
 
 
