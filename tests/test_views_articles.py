@@ -46,7 +46,7 @@ def test_article_list_escapes_titles(client, reviewer, django_assert_max_num_que
     factories.make_article(title="<script>alert(1)</script>")
     client.force_login(reviewer)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("home"))
 
     assert b"<script>alert(1)</script>" not in response.content

@@ -375,3 +375,23 @@ def test_review_page_queries_stay_bounded_with_many_suggestions(
         page = logged_in.get(reverse("review", args=[article.pk]))
 
     assert page.content.decode().count('class="suggestion-link"') == 100
+
+
+def test_the_articles_list_reports_how_many_suggestions_reviewers_kept(
+    logged_in, three, reviewer
+):
+    first, second, third = three
+    services.suggestion_accept(actor=reviewer, suggestion=first)
+    services.suggestion_accept(actor=reviewer, suggestion=second, edits={"cue": "told AFP"})
+    services.suggestion_reject(actor=reviewer, suggestion=third)
+
+    body = logged_in.get(reverse("home")).content.decode()
+
+    assert "reviewers kept 67% of the 3 they decided" in body
+    assert "(1 accepted as proposed, 1 edited, 1 rejected)" in body
+
+
+def test_the_articles_list_says_nothing_of_suggestions_before_a_decision(logged_in, three):
+    body = logged_in.get(reverse("home")).content.decode()
+
+    assert "reviewers kept" not in body

@@ -1,5 +1,7 @@
 """The articles screen: the list with search, filters and progress, and the import."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -68,6 +70,16 @@ def _with_suggestion_state(articles: list[Article]) -> bool:
     return any(run.is_active for run in runs.values())
 
 
+def _suggestion_record() -> dict[str, Any] | None:
+    """Count the reviewers' decisions on suggestions so far; None before the first one."""
+    counts = Suggestion.objects.state_counts()
+    decided = counts["accepted"] + counts["edited"] + counts["rejected"]
+    if not decided:
+        return None
+    kept = counts["accepted"] + counts["edited"]
+    return {**counts, "decided": decided, "kept_percent": round(100 * kept / decided)}
+
+
 @require_GET
 def article_list(request: HttpRequest) -> HttpResponse:
     """List articles, newest first, with search, filters and review progress."""
@@ -126,6 +138,8 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "filter_errors": errors,
         "suggesting": suggesting,
         "poll_url": request.get_full_path(),
+        # How the suggester fares as reviewers use it, across the whole workbench.
+        "suggestion_record": _suggestion_record(),
     }
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     # htmx swaps 422 but not 400 (see the htmx-config in base.html).
