@@ -377,9 +377,7 @@ def test_review_page_queries_stay_bounded_with_many_suggestions(
     assert page.content.decode().count('class="suggestion-link"') == 100
 
 
-def test_the_articles_list_reports_how_many_suggestions_reviewers_kept(
-    logged_in, three, reviewer
-):
+def test_the_articles_list_reports_how_many_suggestions_reviewers_kept(logged_in, three, reviewer):
     first, second, third = three
     services.suggestion_accept(actor=reviewer, suggestion=first)
     services.suggestion_accept(actor=reviewer, suggestion=second, edits={"cue": "told AFP"})
