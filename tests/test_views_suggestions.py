@@ -393,3 +393,14 @@ def test_the_articles_list_says_nothing_of_suggestions_before_a_decision(logged_
     body = logged_in.get(reverse("home")).content.decode()
 
     assert "reviewers kept" not in body
+
+
+def test_the_card_says_whether_the_source_is_in_the_registry(logged_in, three):
+    kirby, official, _ = three
+    factories.make_source("John Kirby", type_slug="named_spokesperson")
+
+    known = logged_in.get(reverse("suggestion_detail", args=[kirby.pk]), HTTP_HX_REQUEST="true")
+    new = logged_in.get(reverse("suggestion_detail", args=[official.pk]), HTTP_HX_REQUEST="true")
+
+    assert "already in the registry" in known.content.decode()
+    assert "not in the registry yet: accepting adds “an official”" in new.content.decode()

@@ -399,6 +399,25 @@ def _source_type(slug: str) -> SourceType:
     return source_type
 
 
+def registry_match(suggestion: Suggestion) -> tuple[Source | None, str | None]:
+    """The registry source accepting would attribute the suggestion to, or the name it would add.
+
+    Returns (source, None) when the registry has it, (None, name) when accepting
+    would create it, and (None, None) when the mention names no one ("he" with
+    no antecedent): the reviewer must give a name first.
+    """
+    names = [
+        " ".join((name or "").split())
+        for name in (suggestion.canonical_source, suggestion.source_text)
+    ]
+    names = [name for name in names if name and name.casefold() not in PRONOUNS]
+    for name in names:
+        found = find_source(name)
+        if found is not None:
+            return found, None
+    return None, (names[0] if names else None)
+
+
 def _registry_source(
     *, actor, names: Iterable[str], mention: str, source_type: SourceType, named: bool
 ) -> Source:

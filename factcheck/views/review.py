@@ -46,6 +46,7 @@ from factcheck.models import (
     SuggestionRun,
     VerificationStatus,
 )
+from factcheck.services.suggestions import registry_match
 
 # Number keys 1-7 set these statuses (see the shortcut overlay).
 STATUS_KEYS = [(str(n), status) for n, status in enumerate(VerificationStatus, start=1)]
@@ -165,8 +166,13 @@ def suggestion_panel_context(suggestion: Suggestion, **extra: Any) -> dict[str, 
     """What the suggestion's card shows: the proposal, with the choices its edit form offers."""
     source_types = list(SourceType.objects.all())
     names = {t.slug: t.name for t in source_types}
+    registry_source, registry_new = (
+        registry_match(suggestion) if suggestion.source_text else (None, None)
+    )
     return {
         "suggestion": suggestion,
+        "registry_source": registry_source,
+        "registry_new": registry_new,
         "source_type_name": names.get(suggestion.source_type_slug, suggestion.source_type_slug),
         "source_types": source_types,
         "quote_modes": QuoteMode.choices,
