@@ -22,10 +22,11 @@ def test_create_demo_users_makes_one_account_per_role_and_prints_passwords(db):
     call_command("create_demo_users", stdout=out)
 
     lines = {line.split()[0]: line.split() for line in out.getvalue().splitlines()[1:]}
-    assert set(lines) == {"reviewer", "editor", "viewer", "admin"}
+    assert set(lines) == {"reviewer", "editor", "editor2", "viewer", "admin"}
     for username, (_, password, *_rest) in lines.items():
         assert User.objects.get(username=username).check_password(password)
     assert role_of(User.objects.get(username="editor")) == "Editor"
+    assert role_of(User.objects.get(username="editor2")) == "Editor"
     assert role_of(User.objects.get(username="viewer")) == "Viewer"
     assert User.objects.get(username="admin").is_superuser
 
@@ -34,7 +35,7 @@ def test_create_demo_users_twice_makes_no_duplicates(db):
     call_command("create_demo_users", stdout=io.StringIO())
     call_command("create_demo_users", "--password", "demo-pass-123", stdout=io.StringIO())
 
-    assert User.objects.count() == 4
+    assert User.objects.count() == 5
     assert User.objects.get(username="reviewer").check_password("demo-pass-123")
 
 

@@ -1,4 +1,4 @@
-"""Create one demo account per role and print how to log in."""
+"""Create the demo accounts, one per role and a second editor, and print how to log in."""
 
 import secrets
 
@@ -12,6 +12,9 @@ from factcheck.roles import EDITOR, REVIEWER, VIEWER
 DEMO_ACCOUNTS = [
     ("reviewer", REVIEWER, "marks claims, tags sources, proposes verdicts"),
     ("editor", EDITOR, "all a reviewer does, plus sign-off, reopen, merges"),
+    # A second editor, so that the sign-off loop (a verdict signed by someone other than
+    # whoever proposed or changed it) can be tried with the demo accounts alone.
+    ("editor2", EDITOR, "a second editor, to sign off what the first proposed"),
     ("viewer", VIEWER, "reads and exports, changes nothing"),
     ("admin", None, "Django staff superuser: the admin back office"),
 ]
