@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models.functions import Lower
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from factcheck import services
 from factcheck.models import Article, Attribution, Claim, QuoteMode, Source, SourceType
@@ -235,17 +237,73 @@ def parse_txt(text: str) -> list[ParsedArticle]:
 
 
 def parse_markdown(text: str) -> list[ParsedArticle]:
-    """Read Markdown: the title is the first `# ` heading (or line), the whole text the body."""
-    headings = (_heading(line) for line in text.splitlines() if line.startswith("# "))
-    title = next((heading for heading in headings if heading), "")
-    return [ParsedArticle(title=title or _first_line(text), text=text)]
+    """Read Markdown as the text a reader sees: the title is the first `# ` heading (or line).
+
+    The body is rendered to plain text (`markdown_to_text`), so claim offsets
+    point into words, not into `#`, `*` or link targets.
+    """
+    tokens = MarkdownIt("commonmark").parse(text)
+    title = next(
+        (
+            _inline_text(tokens[index + 1])
+            for index, token in enumerate(tokens)
+            if token.type == "heading_open" and token.tag == "h1"
+        ),
+        "",
+    ).strip()
+    body = _blocks_to_text(tokens)
+    if not body:
+        raise ImportRejected("the file is empty (no text once Markdown is removed)")
+    return [ParsedArticle(title=title or _first_line(body), text=body)]
 
 
-def _heading(line: str) -> str:
-    """Return an ATX heading's text without its optional closing `#`s ("# Title ##")."""
-    heading = line[2:].strip()
-    unclosed = heading.rstrip("#")
-    return unclosed.strip() if unclosed.endswith(" ") or not unclosed else heading
+def markdown_to_text(text: str) -> str:
+    """Render Markdown as plain text: blocks apart by a blank line, each list item one line.
+
+    Headings keep their text, emphasis and links keep theirs without markers or
+    targets, images keep their alt text, code keeps its content.
+    """
+    return _blocks_to_text(MarkdownIt("commonmark").parse(text))
+
+
+def _blocks_to_text(tokens: list[Token]) -> str:
+    blocks: list[str] = []
+    list_lines: list[str] = []
+    list_depth = 0
+    for token in tokens:
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            list_depth += 1
+            continue
+        if token.type in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+            if list_depth == 0 and list_lines:
+                blocks.append("\n".join(list_lines))
+                list_lines = []
+            continue
+        if token.type == "inline":
+            content = _inline_text(token).strip()
+        elif token.type in ("fence", "code_block"):
+            content = token.content.rstrip("\n")
+        elif token.type == "html_block":
+            content = BeautifulSoup(token.content, "html.parser").get_text().strip()
+        else:
+            continue
+        if not content:
+            continue
+        (list_lines if list_depth else blocks).append(content)
+    return "\n\n".join(blocks)
+
+
+def _inline_text(token: Token) -> str:
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "image":
+            parts.append(_inline_text(child))
+    return "".join(parts)
 
 
 def parse_html(html: str) -> list[ParsedArticle]:

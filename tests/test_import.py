@@ -282,7 +282,7 @@ def test_md_title_is_the_first_heading(tmp_path):
 
     article = Article.objects.get()
     assert article.title == "Ceasefire talks stall"
-    assert article.text == text.rstrip()
+    assert article.text == "Intro line\n\nCeasefire talks stall\n\nThe ministry said so."
 
 
 def test_md_without_heading_takes_the_first_line(tmp_path):
@@ -501,3 +501,57 @@ def test_annotation_file_named_directly_is_ignored_not_imported():
 )
 def test_is_proper_name(mention, expected):
     assert importing.is_proper_name(mention) is expected
+
+
+MARKDOWN_STORY = """# Ceasefire *talks* stall
+
+The **ministry** said on _Monday_ that [talks](https://example.com/talks) had stalled.
+It gave no figure.
+
+## What was agreed
+
+- a pause of `48` hours
+- an exchange of **prisoners**
+
+1. First round
+2. Second round
+
+![Delegates in Cairo](photo.jpg)
+"""
+
+
+def test_md_imports_as_the_text_a_reader_sees(tmp_path):
+    path = write(tmp_path / "story.md", MARKDOWN_STORY)
+
+    run(path)
+
+    article = Article.objects.get()
+    assert article.title == "Ceasefire talks stall"
+    assert article.text == (
+        "Ceasefire talks stall\n\n"
+        "The ministry said on Monday that talks had stalled.\nIt gave no figure.\n\n"
+        "What was agreed\n\n"
+        "a pause of 48 hours\nan exchange of prisoners\n\n"
+        "First round\nSecond round\n\n"
+        "Delegates in Cairo"
+    )
+
+
+def test_md_claim_offsets_point_into_the_rendered_text(tmp_path):
+    path = write(tmp_path / "story.md", "# Title\n\nThe **ministry** said so.\n")
+
+    run(path)
+
+    article = Article.objects.get()
+    start = article.text.index("ministry said")
+    assert article.text[start - 4 : start + len("ministry said")] == "The ministry said"
+    assert "*" not in article.text and "#" not in article.text
+
+
+def test_md_of_only_markup_is_refused(tmp_path):
+    path = write(tmp_path / "story.md", "---\n\n***\n")
+
+    stdout, stderr = run_failing(path)
+
+    assert Article.objects.count() == 0
+    assert "no text once Markdown is removed" in stdout + stderr
