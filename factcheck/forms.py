@@ -15,6 +15,9 @@ from factcheck.models import GroundRule, QuoteMode, Source, SourceType, Verifica
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 2**31 - 1
 
+# The source type of a claim nobody is quoted for; no source may have it.
+UNATTRIBUTED_TYPE = "unattributed"
+
 
 class ModelIdsField(forms.ModelMultipleChoiceField):
     """Several objects by id, each id a whole number within the id range."""
@@ -82,8 +85,11 @@ class AttributionForm(VersionedForm):
 
     source = forms.ModelChoiceField(queryset=Source.objects.all(), required=False)
     new_source_name = forms.CharField(required=False, max_length=255)
+    # "Unattributed" marks a claim with no source; it is not a type a source can have.
     new_source_type = forms.ModelChoiceField(
-        queryset=SourceType.objects.all(), required=False, to_field_name="slug"
+        queryset=SourceType.objects.exclude(slug=UNATTRIBUTED_TYPE),
+        required=False,
+        to_field_name="slug",
     )
     new_source_affiliation = forms.CharField(required=False, max_length=255)
     new_source_anonymous = forms.BooleanField(required=False)
@@ -100,6 +106,12 @@ class AttributionForm(VersionedForm):
         data = super().clean()
         if not data.get("source") and not data.get("new_source_name"):
             raise forms.ValidationError("Pick a source from the registry or name a new one.")
+        if data.get("source") and data.get("new_source_name", "").strip():
+            raise forms.ValidationError(
+                f"You picked “{data['source']}” from the registry and typed a new source, "
+                f"“{data['new_source_name'].strip()}”: the registry source would be used and "
+                "the typed name dropped. Clear one of the two."
+            )
         if not data.get("source") and not data.get("new_source_type"):
             self.add_error("new_source_type", "A new source needs a type.")
         return data

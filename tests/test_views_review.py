@@ -419,3 +419,84 @@ def test_source_search_matches_names_and_aliases(logged_in):
     assert "Gaza Health Ministry" in by_alias
     assert "John Kirby" not in by_alias
     assert "No source matches" in none
+
+
+# --- The source form (issue 11, point 6) ------------------------------------
+
+
+def test_picking_a_registry_source_and_typing_a_new_one_is_refused_naming_the_one_used(
+    logged_in, claim
+):
+    ministry = factories.make_source("Health Ministry", type_slug="ministry")
+    before = event_count()
+
+    response = logged_in.post(
+        reverse("attribution_add", args=[claim.pk]),
+        {
+            "version": 1,
+            "quote_mode": "paraphrase",
+            "source": ministry.pk,
+            "new_source_name": "John Kirby",
+            "new_source_type": "named_spokesperson",
+        },
+        **HTMX,
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "the registry source would be used" in body
+    assert "Health Ministry" in body and "John Kirby" in body
+    assert not Attribution.objects.exists()
+    assert list(Source.objects.values_list("name", flat=True)) == ["Health Ministry"]
+    assert event_count() == before
+
+
+def test_unattributed_is_not_offered_or_accepted_as_a_new_source_type(logged_in, claim):
+    before = event_count()
+
+    page = logged_in.get(reverse("claim_detail", args=[claim.pk]))
+    response = logged_in.post(
+        reverse("attribution_add", args=[claim.pk]),
+        {
+            "version": 1,
+            "quote_mode": "paraphrase",
+            "new_source_name": "Editorial desk",
+            "new_source_type": "unattributed",
+        },
+        **HTMX,
+    )
+
+    assert 'name="new_source_type"' in page.content.decode()
+    assert '<option value="unattributed"' not in page.content.decode()
+    assert response.status_code == 422
+    assert not Source.objects.exists()
+    assert event_count() == before
+
+
+def test_source_create_refuses_the_unattributed_type(reviewer):
+    with pytest.raises(services.DomainError) as refusal:
+        services.source_create(
+            actor=reviewer,
+            name="Editorial desk",
+            source_type=factories.source_type("unattributed"),
+        )
+
+    assert "not a type a source can have" in refusal.value.message
+    assert not Source.objects.exists()
+
+
+def test_the_new_sources_affiliation_shows_on_its_card(logged_in, claim):
+    response = logged_in.post(
+        reverse("attribution_add", args=[claim.pk]),
+        {
+            "version": 1,
+            "quote_mode": "paraphrase",
+            "new_source_name": "John Kirby",
+            "new_source_type": "named_spokesperson",
+            "new_source_affiliation": "White House",
+        },
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    assert '<span class="affiliation" dir="auto">White House</span>' in response.content.decode()

@@ -73,6 +73,12 @@ def source_create(
         raise DomainError(
             "A source needs a name or, for an anonymous one, a descriptor.", field="name"
         )
+    if source_type.slug == "unattributed":
+        raise DomainError(
+            "“Unattributed” marks a claim nobody is quoted for; it is not a type a source can "
+            "have. Pick another type, or leave the claim without a source.",
+            field="source_type",
+        )
     taken = _name_taken(name)
     if taken is not None:
         raise DomainError(f"The registry already has a source named “{taken}”.", field="name")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from factcheck import services, signoff
 from factcheck.forms import (
+    UNATTRIBUTED_TYPE,
     AttributionEditForm,
     AttributionForm,
     ClaimCreateForm,
@@ -136,7 +137,7 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         "statuses": VerificationStatus.choices,
         "quote_modes": QuoteMode.choices,
         "ground_rules": services.GroundRule.choices,
-        "source_types": SourceType.objects.all(),
+        "source_types": SourceType.objects.exclude(slug=UNATTRIBUTED_TYPE),
         "relay_sources": list(Source.objects.filter(source_type__slug="news_agency")[:50]),
         "forms": {},
         "errors": {},
