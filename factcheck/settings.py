@@ -224,11 +224,29 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Every record is printed once, by the root's handler: Django's own "django"
+# logger also prints when DEBUG is on, which doubled each line, so it keeps
+# only the e-mail to ADMINS. A refusal (403) is one line, without its traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "refusal_on_one_line": {"()": "factcheck.log.RefusalOnOneLine"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        "django.request": {"filters": ["refusal_on_one_line"]},
+    },
 }
 
 # The workbench's own settings.
