@@ -213,6 +213,36 @@
     if (show) overlay.querySelector("[data-shortcuts-close]").focus();
   }
 
+  // Below 1,024 px the panel is a drawer over the text (app.css): it opens
+  // with a claim or suggestion, and closing it returns focus to the highlight.
+  const narrow = window.matchMedia("(max-width: 1023px)");
+
+  function openDrawer() {
+    const panel = document.getElementById("panel");
+    if (!panel || !narrow.matches) return false;
+    if (!document.getElementById("claim-panel") && !document.getElementById("suggestion-panel")) {
+      return false;
+    }
+    const opened = !panel.classList.contains("drawer-open");
+    panel.classList.add("drawer-open");
+    return opened;
+  }
+
+  function closeDrawer() {
+    const panel = document.getElementById("panel");
+    if (!panel?.classList.contains("drawer-open")) return;
+    panel.classList.remove("drawer-open");
+    const id = currentClaim();
+    const sid = currentSuggestion();
+    const highlight =
+      (id && document.querySelector(`#article-text [data-claim="${id}"]`)) ||
+      (sid && document.querySelector(`#article-text [data-suggestions~="${sid}"]`));
+    if (highlight) {
+      highlight.tabIndex = -1;
+      highlight.focus();
+    }
+  }
+
   function useSelectionAsMention(button) {
     const form = button.closest("form");
     if (!lastSelection || !form) return;
@@ -256,6 +286,7 @@
     }
     if (event.target.closest("[data-shortcuts-open]")) return toggleShortcuts(true);
     if (event.target.closest("[data-shortcuts-close]")) return toggleShortcuts(false);
+    if (event.target.closest("[data-drawer-close]")) return closeDrawer();
     if (!window.getSelection().isCollapsed) return;
     const suggested = event.target.closest(
       '#article-text [data-opens="suggestion"], #article-text .sg-mark',
@@ -280,8 +311,11 @@
 
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
+      const overlay = document.getElementById("shortcuts");
+      const overlayOpen = overlay && !overlay.hidden;
       toggleShortcuts(false);
       if (typing(event.target)) event.target.blur();
+      else if (!overlayOpen) closeDrawer();
       return;
     }
     if (event.key === "ArrowDown" && event.target.type === "search") {
@@ -327,11 +361,18 @@
       const panel =
         document.getElementById("claim-panel") ?? document.getElementById("suggestion-panel");
       const active = document.activeElement;
-      if (panel && (!active || active === document.body || !document.contains(active))) {
+      const drawerOpened = openDrawer();
+      if (
+        panel &&
+        (drawerOpened || !active || active === document.body || !document.contains(active))
+      ) {
         panel.focus({ preventScroll: true });
       }
     }
   });
 
-  document.addEventListener("DOMContentLoaded", markActive);
+  document.addEventListener("DOMContentLoaded", () => {
+    markActive();
+    openDrawer();
+  });
 })();
