@@ -123,6 +123,14 @@ class ClaimFilter(django_filters.FilterSet):
     proposer = django_filters.ModelChoiceFilter(
         field_name="proposed_by", queryset=get_user_model().objects.all(), label="Proposed by"
     )
+    # "Awaiting my sign-off": proposed by someone else (a simpler test than
+    # services.verdict_contributors, which also counts who changed the verdict since).
+    not_proposer = django_filters.ModelChoiceFilter(
+        field_name="proposed_by",
+        queryset=get_user_model().objects.all(),
+        exclude=True,
+        label="Not proposed by",
+    )
     assignee = django_filters.ModelChoiceFilter(
         field_name="assigned_to",
         queryset=get_user_model().objects.all(),

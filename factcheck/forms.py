@@ -80,6 +80,17 @@ class RationaleForm(VersionedForm):
     reason = forms.CharField(required=False, max_length=2000)
 
 
+class AssignForm(VersionedForm):
+    """Who the claim is assigned to: one of the people the view offers, or nobody."""
+
+    assigned_to = forms.ModelChoiceField(queryset=None, required=False, label="Assigned to")
+    reason = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args: Any, assignees: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = assignees
+
+
 class AttributionForm(VersionedForm):
     """Attribute a claim to a registry source, or to a new one created on the spot."""
 

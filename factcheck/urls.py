@@ -16,6 +16,7 @@ urlpatterns = [
     path("claims/<int:claim_id>/", review.claim_detail, name="claim_detail"),
     path("claims/<int:claim_id>/status/", review.claim_status, name="claim_status"),
     path("claims/<int:claim_id>/rationale/", review.claim_rationale, name="claim_rationale"),
+    path("claims/<int:claim_id>/assign/", review.claim_assign, name="claim_assign"),
     path("claims/<int:claim_id>/delete/", review.claim_delete, name="claim_delete"),
     path("claims/<int:claim_id>/undo/", review.claim_undo, name="claim_undo"),
     path("claims/<int:claim_id>/sign-off/", review.claim_sign_off, name="claim_sign_off"),

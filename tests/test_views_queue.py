@@ -554,3 +554,36 @@ def test_queue_links_its_filters_to_the_exports(client, db):
 
     assert '/export/claims.csv?status=in_progress"' in body
     assert "/export/claimreview.json?status=in_progress" in body
+
+
+# --- Views of one's own work (issue 11, point 7) ----------------------------
+
+
+def test_assigned_to_me_and_awaiting_my_sign_off_views(client, reviewer, editor):
+    other_editor = factories.make_user("Editor", username="eve")
+    mine = factories.make_claim()
+    services.claim_update(actor=reviewer, claim=mine, assigned_to=editor)
+    factories.make_claim()  # assigned to nobody
+    by_reviewer = give_verdict(factories.make_claim(), reviewer)
+    by_me = give_verdict(factories.make_claim(), editor)
+    client.force_login(editor)
+
+    page = client.get(QUEUE).content.decode()
+    assigned = client.get(QUEUE, {"assignee": editor.pk})
+    awaiting = client.get(QUEUE, {"awaiting_sign_off": "on", "not_proposer": editor.pk})
+    client.force_login(other_editor)
+    awaiting_other = client.get(QUEUE, {"awaiting_sign_off": "on", "not_proposer": other_editor.pk})
+
+    assert f'href="{QUEUE}?assignee={editor.pk}"' in page
+    assert f'href="{QUEUE}?awaiting_sign_off=on&amp;not_proposer={editor.pk}"' in page
+    assert listed(assigned) == [mine.pk]
+    assert listed(awaiting) == [by_reviewer.pk]
+    assert "Not proposed by you" in awaiting.content.decode()
+    assert set(listed(awaiting_other)) == {by_reviewer.pk, by_me.pk}
+
+
+def test_a_reviewer_has_no_awaiting_my_sign_off_view(logged_in, reviewer):
+    body = logged_in.get(QUEUE).content.decode()
+
+    assert "Assigned to me" in body
+    assert "Awaiting my sign-off" not in body

@@ -100,8 +100,9 @@ def test_review_page_query_count_is_bounded_with_200_claims(
 
     with django_assert_max_num_queries(12):
         page = logged_in.get(reverse("review", args=[article.pk]))
-    # 17: the panel's, plus the pending suggestions and the latest suggestion run.
-    with django_assert_max_num_queries(17):
+    # 19: the panel's, plus the pending suggestions, the latest suggestion run, the people
+    # a claim can be assigned to and the legend's source types.
+    with django_assert_max_num_queries(19):
         with_panel = logged_in.get(reverse("claim_detail", args=[some_claim.pk]))
 
     assert page.content.decode().count('class="claim-link"') == 200
@@ -500,3 +501,72 @@ def test_the_new_sources_affiliation_shows_on_its_card(logged_in, claim):
 
     assert response.status_code == 200
     assert '<span class="affiliation" dir="auto">White House</span>' in response.content.decode()
+
+
+# --- Role-aware pages (issue 11, point 7) -----------------------------------
+
+
+def test_a_viewer_is_not_told_to_select_text_nor_shown_write_shortcuts(client, viewer, claim):
+    client.force_login(viewer)
+
+    body = client.get(reverse("claim_detail", args=[claim.pk])).content.decode()
+
+    assert "to add a claim" not in body
+    assert "set status:" not in body
+    assert "open the source picker" not in body
+    assert "undo your last change" not in body
+    assert "accept the open suggestion" not in body
+    assert "next / previous claim" in body
+    assert 'id="assign-form"' not in body
+    assert "Assigned to nobody" in body
+
+
+def test_a_reviewer_is_told_to_select_text_and_shown_every_shortcut(logged_in, claim):
+    body = logged_in.get(reverse("claim_detail", args=[claim.pk])).content.decode()
+
+    assert "to add a claim" in body
+    assert "set status:" in body
+    assert "open the source picker" in body
+    assert "undo your last change" in body
+
+
+def test_assign_a_claim_from_the_panel_is_audited(logged_in, claim, editor, viewer):
+    page = logged_in.get(reverse("claim_detail", args=[claim.pk])).content.decode()
+
+    response = logged_in.post(
+        reverse("claim_assign", args=[claim.pk]),
+        {"version": claim.version, "assigned_to": editor.pk},
+        **HTMX,
+    )
+
+    assert f'<option value="{editor.pk}">ed</option>' in page
+    assert f'<option value="{viewer.pk}">' not in page  # a viewer cannot work on claims
+    assert response.status_code == 200
+    assert f'<option value="{editor.pk}" selected>ed</option>' in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.assigned_to == editor
+    event = AuditEvent.objects.filter(claim_id=claim.pk).order_by("-id").first()
+    assert event.action == "claim.changed"
+    assert event.changes["assigned_to"][1] is not None
+
+
+def test_assigning_to_someone_without_a_role_or_as_a_viewer_is_refused(client, claim, viewer):
+    outsider = factories.make_user(None, username="nobody-in-particular")
+    client.force_login(viewer)
+    before = event_count()
+
+    as_viewer = client.post(
+        reverse("claim_assign", args=[claim.pk]), {"version": claim.version}, **HTMX
+    )
+    client.force_login(factories.make_user("Reviewer", username="rae"))
+    to_outsider = client.post(
+        reverse("claim_assign", args=[claim.pk]),
+        {"version": claim.version, "assigned_to": outsider.pk},
+        **HTMX,
+    )
+
+    assert as_viewer.status_code == 403
+    assert to_outsider.status_code == 422
+    claim.refresh_from_db()
+    assert claim.assigned_to is None
+    assert event_count() == before

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from factcheck import services, signoff
 from factcheck.forms import (
+    AssignForm,
     UNATTRIBUTED_TYPE,
     AttributionEditForm,
     AttributionForm,
@@ -48,6 +49,7 @@ from factcheck.models import (
     VerificationStatus,
 )
 from factcheck.services.suggestions import registry_match
+from factcheck.views.queue import assignable_users
 
 # Number keys 1-7 set these statuses (see the shortcut overlay).
 STATUS_KEYS = [(str(n), status) for n, status in enumerate(VerificationStatus, start=1)]
@@ -123,16 +125,18 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         and latest.action in services.UNDOABLE
     )
     awaiting = claim.proposed_by_id is not None and not claim.is_locked
+    can_edit = request.user.has_perm("factcheck.change_claim") and not claim.is_locked
     return {
         "claim": claim,
         "verdict_contributors": services.verdict_contributors(claim) if awaiting else set(),
         "drift": signoff.drift(claim),
-        "can_edit": request.user.has_perm("factcheck.change_claim") and not claim.is_locked,
+        "can_edit": can_edit,
         "timeline": [
             {"event": event, "summary": summary_of(event), "changes": changes_of(event)}
             for event in events
         ],
         "can_undo": can_undo,
+        "assignees": list(assignable_users()) if can_edit else [],
         "status_keys": STATUS_KEYS,
         "statuses": VerificationStatus.choices,
         "quote_modes": QuoteMode.choices,
@@ -346,6 +350,26 @@ def claim_status(request: HttpRequest, claim_id: int) -> HttpResponse:
         form_name="status",
         permission="change_claim",
         with_text=True,
+    )
+
+
+@require_POST
+def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Assign the claim to someone who can work on it, or to nobody."""
+    claim = _claim(claim_id)
+    return _act(
+        request,
+        claim,
+        AssignForm(request.POST, assignees=assignable_users()),
+        lambda data: services.claim_update(
+            actor=request.user,
+            claim=claim,
+            expected_version=data["version"],
+            assigned_to=data["assigned_to"],
+            reason=data["reason"],
+        ),
+        form_name="assign",
+        permission="change_claim",
     )
 
 
