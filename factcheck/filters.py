@@ -13,10 +13,11 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.http import QueryDict
 
 from factcheck.forms import MAX_ID
+from factcheck.history import action_label
 from factcheck.models import Attribution, AuditEvent, Claim, SourceType, VerificationStatus
 
 UNATTRIBUTED = "unattributed"
@@ -30,7 +31,8 @@ CLAIM_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "-updated": ("Last change, newest first", ("-updated_at", "-id")),
     "updated": ("Last change, oldest first", ("updated_at", "id")),
     "article": ("Article title", ("article__title", "article__id", "start", "end")),
-    "status": ("Status", ("status", "-updated_at", "id")),
+    # In the workflow's order (unverified, in progress, then the verdicts), not the codes'.
+    "status": ("Status", ("workflow_step", "-updated_at", "id")),
     "start": ("Position in the article", ("article_id", "start", "end")),
 }
 DEFAULT_CLAIM_SORT = "-updated"
@@ -188,12 +190,25 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.awaiting_sign_off() if value else queryset
 
     def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.order_by(*CLAIM_SORTS[value][1])
+        keys = CLAIM_SORTS[value][1]
+        if "workflow_step" in keys:
+            queryset = queryset.alias(workflow_step=workflow_step())
+        return queryset.order_by(*keys)
+
+
+def workflow_step() -> Case:
+    """A claim's status as its place in the workflow: 0 for unverified, 1 in progress, …"""
+    return Case(
+        *(When(status=value, then=Value(step)) for step, value in enumerate(VerificationStatus)),
+        default=Value(len(VerificationStatus)),
+        output_field=IntegerField(),
+    )
 
 
 def _actions() -> list[tuple[str, str]]:
+    """The actions present in the history, each labelled in words, in the order of the words."""
     actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
-    return [(action, action) for action in actions]
+    return sorted(((action, action_label(action)) for action in actions), key=lambda c: c[1])
 
 
 def _object_types() -> list[tuple[str, str]]:

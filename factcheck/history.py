@@ -1,7 +1,10 @@
 """Audit events told in plain words, for the claim timeline and the activity feed."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from django.contrib.auth import get_user_model
 
 from factcheck.models import AuditEvent, GroundRule, QuoteMode, VerificationStatus
 
@@ -33,7 +36,55 @@ VERBS = {
     "source_type.deleted": "deleted the source type",
     "export.claims": "exported claims",
     "export.audit": "exported the audit history",
+    "export.claimreview": "exported published verdicts (ClaimReview)",
+    "suggestion.accepted": "accepted a suggestion",
+    "suggestion.edited": "edited and accepted a suggestion",
+    "suggestion.rejected": "rejected a suggestion",
+    "suggestions.generated": "found suggestions",
+    "suggestions.failed": "could not find suggestions",
+    "suggestions.accepted_above": "accepted the suggestions above a confidence",
 }
+
+# What each filter of the claims queue and the activity feed (and the export
+# commands' options) is called on the page, for an export's recorded filters.
+FILTER_LABELS = {
+    "q": "claim text contains",
+    "status": "status",
+    "source_type": "source type",
+    "source": "source",
+    "anonymity": "named or anonymous",
+    "article": "article",
+    "outlet": "outlet",
+    "proposer": "proposed by",
+    "assignee": "assigned to",
+    "updated_after": "changed from",
+    "updated_before": "changed until",
+    "awaiting_sign_off": "awaiting sign-off",
+    "sort": "sorted by",
+    "actor": "person",
+    "user": "person",
+    "claim": "claim",
+    "action": "action",
+    "object_type": "object",
+    "created_after": "from",
+    "created_before": "until",
+    "since": "from",
+    "until": "until",
+    "admin_selected": "claims chosen in the admin",
+}
+NUMBERED = {"article", "claim", "source"}
+PEOPLE = {"actor", "user", "proposer", "assignee"}
+ANONYMITY = {"anonymous": "has an anonymous source", "named": "named sources only"}
+SORTS = {
+    "-updated": "last change, newest first",
+    "updated": "last change, oldest first",
+    "article": "article title",
+    "status": "status",
+    "start": "position in the article",
+}
+
+# The reason an undo or a redo records ("Undo of event #55"), told with what it reverted.
+REVERT_REASON = re.compile(r"(Undo|Redo) of event #(\d+)")
 
 LABELS = {
     "start": "start",
@@ -62,6 +113,9 @@ LABELS = {
     "is_anonymous": "anonymous",
     "content_hash": None,
     "text_length": None,
+    "filters": "filters",
+    "rows": "rows",
+    "complete": "finished",
 }
 
 CHOICES = {
@@ -78,10 +132,64 @@ class Change:
     new: str
 
 
+def _filter_value(key: str, value: Any, people: dict[str, str]) -> str:
+    values = value if isinstance(value, list) else [value]
+    if key == "status":
+        return ", ".join(show("status", item) for item in values)
+    if key in NUMBERED:
+        return ", ".join(f"#{item}" for item in values)
+    if key in PEOPLE:
+        return ", ".join(people.get(str(item), f"user #{item}") for item in values)
+    if key == "anonymity":
+        return ", ".join(ANONYMITY.get(str(item), str(item)) for item in values)
+    if key == "sort":
+        return ", ".join(SORTS.get(str(item), str(item)) for item in values)
+    if key == "action":
+        return ", ".join(VERBS.get(str(item), str(item)) for item in values)
+    if key in {"source_type", "object_type"}:
+        return ", ".join(str(item).replace("_", " ") for item in values)
+    if key == "awaiting_sign_off":
+        return "yes" if str(values[0]).lower() in {"true", "on", "1", "yes"} else "no"
+    return ", ".join(str(item) for item in values)
+
+
+def filters_in_words(filters: Any) -> str:
+    """An export's recorded filters as the page words them: "article #1; status: false"."""
+    if not isinstance(filters, dict):
+        return show("", filters)
+    if not filters:
+        return "none (everything)"
+    ids = [
+        str(item)
+        for key, value in filters.items()
+        if key in PEOPLE
+        for item in (value if isinstance(value, list) else [value])
+        if str(item).isascii() and str(item).isdigit()
+    ]
+    people = (
+        {
+            str(pk): name
+            for pk, name in get_user_model()
+            .objects.filter(pk__in=ids)
+            .values_list("pk", "username")
+        }
+        if ids
+        else {}
+    )
+    parts = []
+    for key, value in filters.items():
+        label = FILTER_LABELS.get(key, key.replace("_", " "))
+        words = _filter_value(key, value, people)
+        parts.append(f"{label} {words}" if key in NUMBERED else f"{label}: {words}")
+    return "; ".join(parts)
+
+
 def show(field: str, value: Any) -> str:
     """Render one stored value as a person would say it."""
     if value is None or value == "" or value == []:
         return "—"
+    if field == "filters":
+        return filters_in_words(value)
     if field in CHOICES:
         try:
             return str(CHOICES[field](value).label).lower()
@@ -108,6 +216,12 @@ def changes_of(event: AuditEvent) -> list[Change]:
     return lines
 
 
+def action_label(action: str) -> str:
+    """An action as the filter lists name it: "Changed the status"."""
+    words = VERBS.get(action, action.replace(".", " ").replace("_", " "))
+    return words[:1].upper() + words[1:]
+
+
 def verb_of(event: AuditEvent) -> str:
     return VERBS.get(event.action, event.action.replace(".", " ").replace("_", " "))
 
@@ -129,3 +243,22 @@ def summary_of(event: AuditEvent) -> str:
         link = changes["evidence"][1] or changes["evidence"][0]
         return f"{event.actor_name} {verb_of(event)}: {show('evidence', link)}"
     return f"{event.actor_name} {verb_of(event)}"
+
+
+def reasons_of(events: list[AuditEvent]) -> dict[int, str]:
+    """Each event's reason in words: "Undo of event #55" says what event #55 was."""
+    numbers = {
+        event.pk: int(match[2])
+        for event in events
+        if (match := REVERT_REASON.fullmatch(event.reason.strip()))
+    }
+    reverted = AuditEvent.objects.in_bulk(set(numbers.values())) if numbers else {}
+    reasons = {}
+    for event in events:
+        reasons[event.pk] = event.reason
+        if event.pk in numbers:
+            kind = event.reason.strip().split(" ", 1)[0]
+            earlier = reverted.get(numbers[event.pk])
+            told = summary_of(earlier) if earlier else "an earlier change"
+            reasons[event.pk] = f"{kind} of: {told}"
+    return reasons

@@ -332,7 +332,13 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(max_length=150)
-    action = models.CharField(max_length=64, db_index=True, help_text="A dotted verb.")
+    action = models.CharField(
+        max_length=64,
+        db_index=True,
+        help_text="What was done, as a code: the kind of thing, then what happened to it "
+        "(“claim.status_changed”: a claim's status was changed). The activity feed says it in "
+        "words.",
+    )
     object_type = models.CharField(max_length=32)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=300)

@@ -752,3 +752,14 @@ def test_a_signed_off_claim_refuses_a_new_rationale_on_the_form(admin_client, si
     assert response.status_code == 200
     assert "signed off and locked" in response.text
     assert Claim.objects.get(pk=signed_off_claim.pk).rationale == "Matches the report."
+
+
+def test_the_audit_pages_action_help_is_in_plain_words(admin_client, claim):
+    event = AuditEvent.objects.get(action="claim.created", claim_id=claim.pk)
+
+    body = admin_client.get(
+        reverse("admin:factcheck_auditevent_change", args=[event.pk])
+    ).content.decode()
+
+    assert "A dotted verb." not in body
+    assert "What was done, as a code" in body

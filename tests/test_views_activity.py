@@ -1,17 +1,25 @@
 import datetime
+import re
+from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from factcheck import services
+from factcheck import history, services
 from factcheck.models import AuditEvent
 from factcheck.views import activity as activity_views
 from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ACTIVITY = reverse("activity")
+# An audit action as the code writes it: "claim.status_changed", "export.claimreview".
+ACTION_CODE = re.compile(
+    r'"((?:article|claim|verdict|attribution|evidence|note|source|source_type|export'
+    r'|suggestions?)\.[a-z_]+)"'
+)
 
 
 @pytest.fixture
@@ -255,3 +263,58 @@ def test_names_and_texts_are_escaped(logged_in):
     assert "<script>alert(2)</script>" not in body
     assert "<b>Bold</b>" not in body
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in body
+
+
+# --- Plain words (issue 11, point 8) ----------------------------------------
+
+
+def test_every_action_the_code_records_has_words(db):
+    recorded = set()
+    for path in (Path(settings.BASE_DIR) / "factcheck").rglob("*.py"):
+        recorded |= set(re.findall(ACTION_CODE, path.read_text(encoding="utf-8")))
+
+    missing = sorted(action for action in recorded if action not in history.VERBS)
+
+    assert "export.claimreview" in recorded
+    assert missing == []
+
+
+def test_exports_are_told_in_words_with_their_filters(client, viewer, reviewer, claim):
+    client.force_login(viewer)
+    b"".join(client.get(reverse("export_claims"), {"article": claim.article_id}).streaming_content)
+    b"".join(
+        client.get(
+            reverse("claim_reviews_jsonld"), {"status": ["false", "misleading"]}
+        ).streaming_content
+    )
+    client.force_login(reviewer)
+
+    body = client.get(ACTIVITY).content.decode()
+
+    assert "vic exported claims" in body
+    assert "vic exported published verdicts (ClaimReview)" in body
+    assert "export claimreview" not in body
+    assert f"article #{claim.article_id}" in body
+    assert "status: false, misleading" in body
+    assert "{&#x27;" not in body and "{'" not in body
+
+
+def test_the_action_filter_lists_words_not_codes(logged_in, activity_data):
+    response = logged_in.get(ACTIVITY)
+
+    body = response.content.decode()
+    assert ("claim.status_changed", "Changed the status") in response.context["actions"]
+    assert '<option value="claim.status_changed">Changed the status</option>' in body
+    assert ">claim.status_changed<" not in body
+
+
+def test_an_undo_is_told_by_what_it_undid(logged_in, reviewer, claim):
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_undo(actor=reviewer, claim=claim)
+    undo = AuditEvent.objects.latest("id")
+
+    body = logged_in.get(ACTIVITY).content.decode()
+
+    assert undo.reason.startswith("Undo of event #")
+    assert "Undo of: rita changed status from unverified to in progress" in body
+    assert "Undo of event #" not in body

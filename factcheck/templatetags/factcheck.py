@@ -37,3 +37,23 @@ def type_mark(slug: str | None) -> str:
     if not slug:
         return TYPE_MARKS["unattributed"]
     return TYPE_MARKS.get(slug, slug[:4].upper())
+
+
+@register.simple_tag
+def type_legend() -> list[tuple[str, str]]:
+    """Each source-type mark with the type it stands for, for the review page's legend."""
+    from factcheck.models import SourceType
+
+    names = dict(SourceType.objects.values_list("slug", "name"))
+    legend = [
+        (mark, names.get(slug, slug.replace("_", " ")).lower())
+        for slug, mark in TYPE_MARKS.items()
+        if slug != "unattributed"
+    ]
+    legend += [
+        (type_mark(slug), name.lower())
+        for slug, name in sorted(names.items())
+        if slug not in TYPE_MARKS
+    ]
+    legend.append((TYPE_MARKS["unattributed"], "no source: the outlet's own assertion"))
+    return legend

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
 from factcheck.filters import AuditEventFilter, errors_of, page_of, shareable
-from factcheck.history import changes_of, summary_of
+from factcheck.history import changes_of, reasons_of, summary_of
 from factcheck.models import Article, AuditEvent, Claim, Source, SourceType
 
 PAGE_SIZE = 50
@@ -49,6 +49,7 @@ def _entries(events: list[AuditEvent], user) -> list[dict[str, Any]]:
         else set()
     )
 
+    reasons = reasons_of(events)
     entries = []
     for event in events:
         url = None
@@ -67,6 +68,7 @@ def _entries(events: list[AuditEvent], user) -> list[dict[str, Any]]:
                 "event": event,
                 "summary": summary_of(event),
                 "changes": changes_of(event),
+                "reason": reasons[event.pk],
                 "url": url,
                 "article_title": articles.get(event.article_id) if in_article else None,
                 "article_url": (reverse("review", args=[event.article_id]) if in_article else None),

@@ -33,7 +33,7 @@ from factcheck.forms import (
     labelled_errors,
 )
 from factcheck.highlight import paragraphs
-from factcheck.history import changes_of, summary_of
+from factcheck.history import changes_of, reasons_of, summary_of
 from factcheck.models import (
     Article,
     Attribution,
@@ -118,6 +118,7 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         .get(pk=claim.pk)
     )
     events = list(AuditEvent.objects.filter(claim_id=claim.pk).order_by("-id")[:100])
+    reasons = reasons_of(events)
     latest = events[0] if events else None
     can_undo = (
         latest is not None
@@ -132,7 +133,12 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         "drift": signoff.drift(claim),
         "can_edit": can_edit,
         "timeline": [
-            {"event": event, "summary": summary_of(event), "changes": changes_of(event)}
+            {
+                "event": event,
+                "summary": summary_of(event),
+                "changes": changes_of(event),
+                "reason": reasons[event.pk],
+            }
             for event in events
         ],
         "can_undo": can_undo,

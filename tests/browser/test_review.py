@@ -252,7 +252,7 @@ def test_propose_sign_off_lock_and_reopen(browser, live_server, reviewer, editor
     ed.goto(url)
     ed_panel = ed.locator("#claim-panel")
     ed_panel.get_by_role("button", name="Sign off “false”").click()
-    expect(ed_panel.locator(".lock")).to_have_text("🔒 locked")
+    expect(ed_panel.locator(".lock")).to_have_text("locked")
     expect(ed_panel).to_contain_text("signed off by ed")
     expect(ed_panel.get_by_role("button", name="Set status")).to_have_count(0)
     assert Claim.objects.get().is_locked
