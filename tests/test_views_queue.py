@@ -587,3 +587,25 @@ def test_a_reviewer_has_no_awaiting_my_sign_off_view(logged_in, reviewer):
 
     assert "Assigned to me" in body
     assert "Awaiting my sign-off" not in body
+
+
+# --- Queue (issue 11, point 9) ----------------------------------------------
+
+
+def test_sort_by_status_follows_the_workflow(logged_in, queue_data):
+    response = logged_in.get(QUEUE, {"sort": "status"})
+
+    statuses = [claim.status for claim in response.context["page"].items]
+    assert statuses == ["unverified", "unverified", "in_progress", "verified", "false"]
+
+
+def test_an_unreadable_filter_disables_the_exports_and_says_why(client, db):
+    client.force_login(factories.make_user("Viewer"))
+
+    response = client.get(QUEUE, {"updated_after": "yesterday", "status": "false"})
+
+    body = " ".join(response.content.decode().split())
+    assert response.status_code == 400
+    assert "/export/claims.csv" not in body
+    assert "/export/claimreview.json" not in body
+    assert "unavailable until the filters can be read: Changed from: Enter a valid date." in body
