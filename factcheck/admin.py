@@ -813,19 +813,36 @@ class ClaimAdmin(DomainAdmin):
 
     @admin.action(permissions=["change"], description="Set selected claims in progress")
     def mark_in_progress(self, request: HttpRequest, queryset: QuerySet) -> None:
-        """Move each selected unverified claim to in progress, one audited change per claim."""
-        moved, refused = 0, []
-        for claim in queryset.filter(status=VerificationStatus.UNVERIFIED):
+        """Move each selected unverified claim to in progress, one audited change per claim.
+
+        The message names each claim left as it was and why, as the queue's bulk action does.
+        """
+        moved, unchanged, skipped = 0, 0, []
+        for claim in queryset.order_by("pk"):
+            if claim.status == VerificationStatus.IN_PROGRESS:
+                unchanged += 1
+                continue
+            if claim.status != VerificationStatus.UNVERIFIED:
+                # Starting work never withdraws a proposed verdict.
+                skipped.append(
+                    f"#{claim.pk}: it already has a verdict ({claim.get_status_display()})"
+                )
+                continue
             try:
                 services.claim_set_status(
                     actor=request.user, claim=claim, status=VerificationStatus.IN_PROGRESS
                 )
                 moved += 1
             except services.DomainError as error:
-                refused.append(f"#{claim.pk}: {error.message}")
-        self.message_user(request, f"{moved} claim(s) set in progress.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.ERROR)
+                reason = error.message.rstrip(".")
+                skipped.append(f"#{claim.pk}: {reason[:1].lower()}{reason[1:]}")
+        parts = [f"{moved} claim(s) set in progress"]
+        if unchanged:
+            parts.append(f"{unchanged} already in progress")
+        if skipped:
+            parts.append(f"{len(skipped)} skipped: {'; '.join(skipped)}")
+        level = messages.WARNING if skipped else messages.SUCCESS
+        self.message_user(request, "; ".join(parts) + ".", level)
 
 
 # ---------------------------------------------------------------------------

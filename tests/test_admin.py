@@ -763,3 +763,24 @@ def test_the_audit_pages_action_help_is_in_plain_words(admin_client, claim):
 
     assert "A dotted verb." not in body
     assert "What was done, as a code" in body
+
+
+def test_bulk_in_progress_names_the_claims_it_skipped_and_why(admin_client, reviewer, world):
+    started = factories.make_claim(article=world.article, phrase="A spokesperson told AFP")
+    services.claim_set_status(actor=reviewer, claim=started, status="in_progress")
+    judged = factories.make_claim(article=world.article, phrase="the figure would rise")
+    services.claim_set_status(actor=reviewer, claim=judged, status="in_progress")
+    services.claim_update(actor=reviewer, claim=judged, rationale="Checked against the record.")
+    services.evidence_add(actor=reviewer, claim=judged, url="https://example.org/record")
+    services.claim_set_status(actor=reviewer, claim=judged, status="false")
+    ids = [world.claim.pk, started.pk, judged.pk]
+
+    response = admin_client.post(
+        admin_url(Claim), {"action": "mark_in_progress", "_selected_action": ids}, follow=True
+    )
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == [
+        f"1 claim(s) set in progress; 1 already in progress; 1 skipped: "
+        f"#{judged.pk}: it already has a verdict (False)."
+    ]
