@@ -19,6 +19,7 @@ urlpatterns = [
     path("claims/<int:claim_id>/assign/", review.claim_assign, name="claim_assign"),
     path("claims/<int:claim_id>/delete/", review.claim_delete, name="claim_delete"),
     path("claims/<int:claim_id>/undo/", review.claim_undo, name="claim_undo"),
+    path("claims/<int:claim_id>/redo/", review.claim_redo, name="claim_redo"),
     path("claims/<int:claim_id>/sign-off/", review.claim_sign_off, name="claim_sign_off"),
     path("claims/<int:claim_id>/reopen/", review.claim_reopen, name="claim_reopen"),
     path("claims/<int:claim_id>/attributions/", review.attribution_add, name="attribution_add"),

@@ -47,6 +47,7 @@ APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "claim_rationale": ({POST}, "change_claim"),
     "claim_delete": ({POST}, "delete_claim"),
     "claim_undo": ({POST}, "change_claim"),
+    "claim_redo": ({POST}, "change_claim"),
     "claim_sign_off": ({POST}, "sign_off_claim"),
     "claim_reopen": ({POST}, "reopen_claim"),
     "attribution_add": ({POST}, "add_attribution"),

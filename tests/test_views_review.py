@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from factcheck import services
 from factcheck.models import Attribution, AuditEvent, Claim, EvidenceLink, Note, Source
@@ -501,6 +502,79 @@ def test_the_new_sources_affiliation_shows_on_its_card(logged_in, claim):
 
     assert response.status_code == 200
     assert '<span class="affiliation" dir="auto">White House</span>' in response.content.decode()
+
+
+# --- Keys: undo says what it undid, redo; counts and addresses (issue 11) --
+
+
+def test_creating_a_claim_updates_the_header_count_and_pushes_its_address(logged_in, seed_article):
+    text = seed_article.text[206:298]
+
+    response = logged_in.post(
+        reverse("claim_create", args=[seed_article.pk]),
+        {"start": 206, "end": 298, "text": text},
+        **HTMX,
+    )
+
+    claim = Claim.objects.get()
+    assert response["HX-Push-Url"] == reverse("claim_detail", args=[claim.pk])
+    body = response.content.decode()
+    assert '<span id="claim-count" hx-swap-oob="true">1 claim</span>' in body
+
+
+def test_the_review_page_header_shows_the_count(logged_in, claim):
+    response = logged_in.get(reverse("review", args=[claim.article_id]))
+
+    assert '<span id="claim-count">1 claim</span>' in response.content.decode()
+
+
+def test_undo_says_what_it_undid_and_redo_reapplies_it(logged_in, reviewer, claim):
+    logged_in.post(
+        reverse("claim_status", args=[claim.pk]), {"status": "in_progress", "version": 1}, **HTMX
+    )
+
+    undone = logged_in.post(reverse("claim_undo", args=[claim.pk]), {"version": 2}, **HTMX)
+    redone = logged_in.post(reverse("claim_redo", args=[claim.pk]), {"version": 3}, **HTMX)
+
+    body = undone.content.decode()
+    assert "Undid: status unverified → in progress was put back to unverified." in body
+    assert reverse("claim_redo", args=[claim.pk]) in body
+    assert redone.status_code == 200
+    assert "Redid: status unverified → in progress." in redone.content.decode()
+    assert Claim.objects.get().status == "in_progress"
+    latest = AuditEvent.objects.order_by("-id").first()
+    assert (latest.action, latest.actor_id) == ("claim.status_changed", reviewer.pk)
+    assert latest.reason.startswith("Redo of event #")
+
+
+def test_undoing_a_new_claim_says_it_is_deleted_and_redo_adds_it_again(logged_in, seed_article):
+    text = seed_article.text[206:298]
+    logged_in.post(
+        reverse("claim_create", args=[seed_article.pk]),
+        {"start": 206, "end": 298, "text": text},
+        **HTMX,
+    )
+    first = Claim.objects.get()
+
+    undone = logged_in.post(reverse("claim_undo", args=[first.pk]), {"version": 1}, **HTMX)
+    redone = logged_in.post(reverse("claim_redo", args=[first.pk]), {}, **HTMX)
+
+    body = undone.content.decode()
+    assert f"Undid: you added the claim “{escape(text)}”, so it is deleted." in body
+    assert undone["HX-Push-Url"] == reverse("review", args=[seed_article.pk])
+    assert '<span id="claim-count" hx-swap-oob="true">0 claims</span>' in body
+    again = Claim.objects.get()
+    assert (again.start, again.end, again.text) == (206, 298, text)
+    assert redone["HX-Push-Url"] == reverse("claim_detail", args=[again.pk])
+    assert "1 claim</span>" in redone.content.decode()
+
+
+def test_redo_with_no_undo_of_yours_says_so(logged_in, claim):
+    response = logged_in.post(reverse("claim_redo", args=[claim.pk]), {"version": 1}, **HTMX)
+
+    assert response.status_code == 422
+    assert "nothing of yours to redo" in response.content.decode()
+    assert AuditEvent.objects.filter(reason__startswith="Redo").count() == 0
 
 
 # --- Role-aware pages (issue 11, point 7) -----------------------------------

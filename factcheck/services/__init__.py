@@ -61,7 +61,14 @@ from factcheck.services.suggestions import (
     suggestions_accept_above,
     suggestions_request,
 )
-from factcheck.services.undo import UNDOABLE, claim_undo, undoable_event
+from factcheck.services.undo import (
+    UNDOABLE,
+    claim_redo,
+    claim_undo,
+    redoable_event,
+    undoable_event,
+    undone_event,
+)
 
 __all__ = [
     "ARTICLE_FIELDS",
@@ -85,6 +92,7 @@ __all__ = [
     "attribution_update",
     "claim_create",
     "claim_delete",
+    "claim_redo",
     "claim_reopen",
     "claim_set_status",
     "claim_undo",
@@ -94,6 +102,7 @@ __all__ = [
     "normalize_text",
     "note_add",
     "note_delete",
+    "redoable_event",
     "run_atomically",
     "source_create",
     "source_delete",
@@ -110,6 +119,7 @@ __all__ = [
     "suggestions_accept_above",
     "suggestions_request",
     "undoable_event",
+    "undone_event",
     "verdict_contributors",
     "verdict_sign_off",
 ]

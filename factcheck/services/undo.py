@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
-from factcheck.models import Attribution, AuditEvent, Claim, Note, Source
+from factcheck.models import Article, Attribution, AuditEvent, Claim, Note, Source
 from factcheck.services._base import (
     DomainError,
     Proposer,
@@ -19,7 +19,12 @@ from factcheck.services.attributions import (
     attribution_remove,
     attribution_update,
 )
-from factcheck.services.claims import claim_delete, claim_set_status, claim_update
+from factcheck.services.claims import (
+    claim_create,
+    claim_delete,
+    claim_set_status,
+    claim_update,
+)
 from factcheck.services.evidence import evidence_add, evidence_remove, note_delete
 
 UNDOABLE = {
@@ -89,7 +94,11 @@ def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> C
             "There is nothing of yours to undo here: undo reverts your own last change, "
             "and only while nobody has changed the claim since."
         )
-    reason = f"Undo of event #{event.pk}"
+    return _revert(actor, claim, event, f"Undo of event #{event.pk}")
+
+
+def _revert(actor, claim: Claim, event: AuditEvent, reason: str) -> Claim | None:
+    """Apply the opposite of one event to the (locked) claim, recording `reason`."""
     version = claim.version
     proposer = _old_proposer(event)
     match event.action:
@@ -158,4 +167,55 @@ def claim_undo(*, actor, claim: Claim, expected_version: int | None = None) -> C
             )
         case "note.added":
             note_delete(actor=actor, note=Note.objects.get(pk=event.object_id), reason=reason)
+    return Claim.objects.get(pk=claim.pk)
+
+
+UNDO_REASON = "Undo of event #"
+
+
+def undone_event(undo: AuditEvent) -> AuditEvent | None:
+    """The event an undo reverted, read from the undo's reason."""
+    if not undo.reason.startswith(UNDO_REASON):
+        return None
+    number = undo.reason.removeprefix(UNDO_REASON)
+    return AuditEvent.objects.filter(pk=int(number)).first() if number.isdigit() else None
+
+
+def redoable_event(*, actor, claim_id: int) -> AuditEvent | None:
+    """The actor's undo that redo would re-apply: the claim's latest event, if an undo of theirs."""
+    latest = AuditEvent.objects.filter(claim_id=claim_id).order_by("-id").first()
+    if latest is None or actor is None or latest.actor_id != actor.pk:
+        return None
+    if not latest.reason.startswith(UNDO_REASON):
+        return None
+    if latest.action not in UNDOABLE | {"claim.deleted"}:
+        return None
+    return latest
+
+
+@service
+def claim_redo(*, actor, claim_id: int, expected_version: int | None = None) -> Claim:
+    """Re-apply the change the actor's last undo reverted, as a new audited change.
+
+    `claim_id` may name a claim the undo deleted (the undo of its creation): redo
+    creates it again over the same span.
+    """
+    _authorize(actor, "change_claim")
+    existing = Claim.objects.filter(pk=claim_id).first()
+    claim = _lock_claim(existing, expected_version) if existing is not None else None
+    undo = redoable_event(actor=actor, claim_id=claim_id)
+    if undo is None:
+        raise DomainError(
+            "There is nothing of yours to redo here: redo re-applies your last undo, "
+            "and only while nobody has changed the claim since."
+        )
+    original = undone_event(undo)
+    reason = f"Redo of event #{original.pk if original else undo.pk}"
+    if claim is None:
+        if undo.action != "claim.deleted":
+            raise DomainError("This claim no longer exists.")
+        values = {name: undo.changes[name][0] for name in ("start", "end", "text")}
+        article = Article.objects.get(pk=undo.article_id)
+        return claim_create(actor=actor, article=article, reason=reason, **values)
+    _revert(actor, claim, undo, reason)
     return Claim.objects.get(pk=claim.pk)

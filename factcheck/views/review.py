@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -237,7 +237,7 @@ def _panel_response(
             request=request,
         )
     else:
-        html = render_to_string("factcheck/review.html#panel-empty", {}, request=request)
+        html = render_to_string("factcheck/review.html#panel-empty", extra, request=request)
     if with_text:
         text_context = _text_context(article, _claims_of(article))
         text_context["oob"] = True
@@ -256,6 +256,7 @@ def _act(
     form_name: str,
     permission: str,
     with_text: bool = False,
+    extra_of: Callable[[Claim | None], dict[str, Any]] | None = None,
 ) -> HttpResponse:
     """Check the permission, validate the form, run the service, and answer with the panel."""
     article = claim.article
@@ -292,7 +293,8 @@ def _act(
             errors={form_name: [refusal.message]},
             typed=request.POST,
         )
-    return _panel_response(request, result, article, with_text=with_text)
+    extra = extra_of(result) if extra_of else {}
+    return _panel_response(request, result, article, with_text=with_text, **extra)
 
 
 def _label(form: Any, name: str) -> str:
@@ -322,7 +324,11 @@ def claim_create(request: HttpRequest, article_id: int) -> HttpResponse:
         except services.DomainError as refusal:
             message = refusal.message
         else:
-            return _panel_response(request, claim, article, with_text=True)
+            response = _panel_response(request, claim, article, with_text=True)
+            if request.htmx:
+                # The address carries the new claim, as opening one does: a reload keeps it.
+                response["HX-Push-Url"] = reverse("claim_detail", args=[claim.pk])
+            return response
     else:
         message = " ".join(" ".join(msgs) for msgs in form.errors.values())
     return _text_error(request, article, message or "The selection could not be read.", 422)
@@ -430,10 +436,42 @@ def claim_delete(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
+# Field edits are told as "status in progress → verified"; other changes by their summary.
+FIELD_EDITS = {"claim.changed", "claim.status_changed", "verdict.proposed", "attribution.changed"}
+
+
+def _change_words(event: AuditEvent | None, *, undone: bool) -> str:
+    """Say in words what an undo took back ("Undid: …") or what a redo re-applied."""
+    if event is None:
+        return "Undid your last change." if undone else "Redid your last change."
+    if event.action == "claim.created":
+        text = event.changes.get("text", [None, ""])[1] or ""
+        if undone:
+            return f"Undid: you added the claim “{text}”, so it is deleted."
+        return f"Redid: the claim “{text}” is added again."
+    changes = changes_of(event)
+    if event.action in FIELD_EDITS and changes:
+        if undone:
+            lines = [f"{c.label} {c.old} → {c.new} was put back to {c.old}" for c in changes]
+            return "Undid: " + "; ".join(lines) + "."
+        return "Redid: " + "; ".join(f"{c.label} {c.old} → {c.new}" for c in changes) + "."
+    return f"{'Undid' if undone else 'Redid'}: {summary_of(event)}."
+
+
+def _undo_extra(request: HttpRequest, claim_id: int) -> dict[str, Any]:
+    """What the panel says after an undo, with the Redo that re-applies it."""
+    undo = services.redoable_event(actor=request.user, claim_id=claim_id)
+    original = services.undone_event(undo) if undo else None
+    return {
+        "change_notice": _change_words(original, undone=True),
+        "redo_claim": claim_id if undo else None,
+    }
+
+
 @require_POST
 def claim_undo(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _claim(claim_id)
-    return _act(
+    response = _act(
         request,
         claim,
         RemoveForm(request.POST),
@@ -443,7 +481,56 @@ def claim_undo(request: HttpRequest, claim_id: int) -> HttpResponse:
         form_name="undo",
         permission="change_claim",
         with_text=True,
+        extra_of=lambda result: _undo_extra(request, claim_id),
     )
+    if request.htmx and response.status_code == 200 and not Claim.objects.filter(pk=claim_id):
+        # The undo deleted the claim it had created: the address no longer carries it.
+        response["HX-Push-Url"] = reverse("review", args=[claim.article_id])
+    return response
+
+
+@require_POST
+def claim_redo(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Re-apply what the reviewer's last undo on this claim took back."""
+    undo = services.redoable_event(actor=request.user, claim_id=claim_id)
+    original = services.undone_event(undo) if undo else None
+
+    def notice(result: Claim | None) -> dict[str, Any]:
+        return {"change_notice": _change_words(original, undone=False)}
+
+    existing = Claim.objects.select_related("article").filter(pk=claim_id).first()
+    if existing is not None:
+        return _act(
+            request,
+            existing,
+            RemoveForm(request.POST),
+            lambda data: services.claim_redo(
+                actor=request.user, claim_id=claim_id, expected_version=data["version"]
+            ),
+            form_name="undo",
+            permission="change_claim",
+            with_text=True,
+            extra_of=notice,
+        )
+    # The undo deleted the claim: redo adds it again, under a new number.
+    deleted = (
+        AuditEvent.objects.filter(claim_id=claim_id, action="claim.deleted").order_by("-id").first()
+    )
+    if deleted is None:
+        raise Http404("No such claim.")
+    article = get_object_or_404(Article, pk=deleted.article_id)
+    if not request.user.has_perm("factcheck.change_claim"):
+        return _text_error(request, article, "You do not have permission to do this.", 403)
+    try:
+        claim = services.claim_redo(actor=request.user, claim_id=claim_id)
+    except services.NotAllowed as refusal:
+        return _text_error(request, article, refusal.message, 403)
+    except services.DomainError as refusal:
+        return _text_error(request, article, refusal.message, 422)
+    response = _panel_response(request, claim, article, with_text=True, **notice(claim))
+    if request.htmx:
+        response["HX-Push-Url"] = reverse("claim_detail", args=[claim.pk])
+    return response
 
 
 @require_POST
