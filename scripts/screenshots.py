@@ -142,7 +142,25 @@ def shoot(base: str, out: Path) -> None:
         page.screenshot(path=out / "queue.png")
         page.goto(f"{base}/activity/")
         page.screenshot(path=out / "activity.png")
+        shoot_phone(browser, base, out)
         browser.close()
+
+
+def shoot_phone(browser, base: str, out: Path) -> None:
+    """At phone width: the articles list, and a claim's panel as a drawer over the text."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page.goto(f"{base}/login/")
+    page.get_by_label("User name").fill("reviewer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/")
+    page.screenshot(path=out / "articles-phone.png")
+    page.get_by_role("link", name="Netanyahu obstructing").click()
+    page.locator("#article-text [data-claim]", has_text="Senior U.S. officials").first.click()
+    page.locator("#panel.drawer-open #claim-panel").wait_for()
+    page.wait_for_timeout(300)  # the drawer's slide
+    page.screenshot(path=out / "review-phone.png")
+    page.close()
 
 
 if __name__ == "__main__":
