@@ -84,7 +84,9 @@ def test_the_whole_review_loop(page: Page, live_server, reviewer, tmp_path):
     expect(page.locator(".timeline")).to_contain_text(
         "rita changed status from in progress to unverified"
     )
-    expect(page.locator(".timeline")).to_contain_text("Undo of event #")
+    expect(page.locator(".timeline")).to_contain_text(
+        "Undo of: rita changed status from unverified to in progress"
+    )
     assert Claim.objects.get().status == "unverified"
     assert AuditEvent.objects.filter(claim_id=claim.pk).count() == 4
 
