@@ -191,12 +191,71 @@
     first?.scrollIntoView({ block: "nearest" });
   }
 
+  // A key that would replace a verdict, or an undo that would delete a new
+  // claim, first asks in the panel: the same key again or Enter goes ahead,
+  // any other key cancels.
+  let pending = null;
+
+  // Submit through htmx even when a key comes right after a swap, before
+  // htmx has wired the new form (a plain post would leave the page).
+  function submit(form) {
+    window.htmx?.process(form);
+    form.requestSubmit();
+  }
+
+  function askFirst(key, message, run) {
+    const prompt = document.getElementById("key-confirm");
+    if (!prompt) return;
+    pending = { key, run };
+    prompt.textContent = message;
+    prompt.hidden = false;
+  }
+
+  function clearPending() {
+    pending = null;
+    const prompt = document.getElementById("key-confirm");
+    if (prompt) {
+      prompt.hidden = true;
+      prompt.textContent = "";
+    }
+  }
+
+  const NOT_VERDICTS = new Set(["unverified", "in_progress"]);
+  const optionLabel = (option) => option.textContent.replace(/^\s*\d+\s*·\s*/, "").trim();
+
   function setStatus(number) {
     const form = document.getElementById("status-form");
     const select = form?.elements.status;
     if (!select || number > select.options.length) return;
-    select.selectedIndex = number - 1;
-    form.requestSubmit();
+    const run = () => {
+      select.selectedIndex = number - 1;
+      submit(form);
+    };
+    const current = document.getElementById("claim-panel")?.dataset.status;
+    if (!current || NOT_VERDICTS.has(current)) return run();
+    const now = Array.from(select.options).find((option) => option.value === current);
+    const next = select.options[number - 1];
+    askFirst(
+      String(number),
+      `This claim already has the verdict “${now ? optionLabel(now) : current}”. ` +
+        `Press ${number} again or Enter to set “${optionLabel(next)}”; any other key cancels.`,
+      run,
+    );
+  }
+
+  function undo() {
+    const form = document.getElementById("undo-form");
+    if (!form) return;
+    if (document.getElementById("claim-panel")?.hasAttribute("data-undo-deletes")) {
+      askFirst(
+        "u",
+        "Undo would delete this claim you just added. Press u again or Enter to delete it; " +
+          "any other key cancels.",
+        () => submit(form),
+      );
+      return;
+    }
+    submit(form);
   }
 
   function openSourcePicker() {
@@ -310,6 +369,10 @@
   });
 
   document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && pending) {
+      clearPending();
+      return;
+    }
     if (event.key === "Escape") {
       const overlay = document.getElementById("shortcuts");
       const overlayOpen = overlay && !overlay.hidden;
@@ -329,6 +392,13 @@
     if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
     if (!textEl()) return;
     const key = event.key;
+    if (pending && !["Shift", "Control", "Alt", "Meta"].includes(key)) {
+      const { key: wanted, run } = pending;
+      clearPending();
+      event.preventDefault();
+      if (key === wanted || key === "Enter") run();
+      return;
+    }
     // Enter on a focused link, button or summary keeps its own meaning.
     if (key === "Enter" && event.target.closest("a, button, summary")) return;
     const actions = {
@@ -342,7 +412,7 @@
       x: rejectSuggestion,
       a: addClaimFromSelection,
       s: openSourcePicker,
-      u: () => document.getElementById("undo-form")?.requestSubmit(),
+      u: undo,
       "?": () => toggleShortcuts(true),
     };
     if (actions[key]) {
@@ -356,6 +426,7 @@
 
   document.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target.id === "panel") {
+      pending = null;
       showAddButton(null);
       markActive();
       const panel =
