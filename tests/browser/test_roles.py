@@ -47,7 +47,8 @@ def test_assign_a_claim_from_the_panel(page: Page, live_server, reviewer, editor
     panel = page.locator("#claim-panel")
 
     panel.get_by_label("Assigned to").select_option(label="ed")
-    panel.get_by_role("button", name="Assign", exact=True).click()
+    with page.expect_response(lambda response: "/assign/" in response.url):
+        panel.get_by_role("button", name="Assign", exact=True).click()
 
     expect(panel.get_by_label("Assigned to")).to_have_value(str(editor.pk))
     assert Claim.objects.get(pk=claim.pk).assigned_to == editor
