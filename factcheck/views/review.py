@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from factcheck import services, signoff
 from factcheck.forms import (
-    AssignForm,
     UNATTRIBUTED_TYPE,
+    AssignForm,
     AttributionEditForm,
     AttributionForm,
     ClaimCreateForm,
