@@ -59,7 +59,8 @@ def as_owner(statement: sql.Composable) -> None:
 def app_role(transactional_db):
     """A role of this test run's own (roles are cluster-wide), dropped afterwards."""
     role = f"fc_app_{os.getpid()}_{secrets.token_hex(4)}"
-    password = secrets.token_urlsafe(16)
+    # Hex, so it never starts with "-", which argparse would read as an option.
+    password = secrets.token_hex(16)
     yield role, password
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
