@@ -32,6 +32,30 @@ class VerificationStatus(models.TextChoices):
         return {cls.VERIFIED, cls.PARTLY_VERIFIED, cls.FALSE, cls.MISLEADING, cls.UNVERIFIABLE}
 
 
+class WorkflowStep(models.Func):
+    """A claim's status as its place in the workflow: 0 for unverified, 1 in progress, …
+
+    The queue's status sort orders by this, and an index holds the same expression.
+    The steps are written into the SQL as literals, not parameters: SQLite uses an
+    expression index only for a query that spells the expression the same way.
+    """
+
+    arity = 1
+    output_field = models.IntegerField()
+    template = (
+        "CASE %(expressions)s "
+        + " ".join(f"WHEN '{value}' THEN {step}" for step, value in enumerate(VerificationStatus))
+        + f" ELSE {len(VerificationStatus)} END"
+    )
+
+    def __init__(self, field: str = "status", **extra):
+        super().__init__(models.F(field), **extra)
+
+
+def workflow_step() -> WorkflowStep:
+    return WorkflowStep()
+
+
 class QuoteMode(models.TextChoices):
     DIRECT = "direct", "Direct quote"
     PARAPHRASE = "paraphrase", "Paraphrase"
@@ -53,6 +77,10 @@ class SourceType(models.Model):
     name = models.CharField(max_length=100, help_text="Short label shown on the review page.")
     description = models.CharField(max_length=255, blank=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists.")
+    retired = models.BooleanField(
+        default=False,
+        help_text="Kept for the sources that have it, but no longer offered for new ones.",
+    )
 
     class Meta:
         ordering = ["position", "slug"]
@@ -158,6 +186,12 @@ class Claim(models.Model):
             models.Index(fields=["assigned_to", "status"], name="claim_assignee_status"),
             models.Index(fields=["proposed_by"], name="claim_proposer"),
             models.Index(fields=["signed_off_at", "status"], name="claim_sign_off"),
+            models.Index(
+                workflow_step(),
+                models.F("updated_at").desc(),
+                models.F("id"),
+                name="claim_workflow_order",
+            ),
         ]
         permissions = [
             ("sign_off_claim", "Can sign off a verdict proposed by someone else"),
