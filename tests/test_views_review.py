@@ -569,6 +569,24 @@ def test_undoing_a_new_claim_says_it_is_deleted_and_redo_adds_it_again(logged_in
     assert "1 claim</span>" in redone.content.decode()
 
 
+def test_undoing_a_note_offers_a_redo_that_adds_it_back(logged_in, reviewer, claim):
+    logged_in.post(reverse("note_add", args=[claim.pk]), {"body": "Ask the ministry."}, **HTMX)
+
+    undone = logged_in.post(reverse("claim_undo", args=[claim.pk]), {"version": 1}, **HTMX)
+    assert not claim.notes.exists()
+    redone = logged_in.post(reverse("claim_redo", args=[claim.pk]), {"version": 1}, **HTMX)
+
+    body = undone.content.decode()
+    assert "Undid: your note “Ask the ministry.” is deleted." in body
+    assert reverse("claim_redo", args=[claim.pk]) in body
+    assert redone.status_code == 200
+    assert "Redid: your note “Ask the ministry.” is added again." in redone.content.decode()
+    assert list(claim.notes.values_list("body", "author")) == [("Ask the ministry.", reviewer.pk)]
+    latest = AuditEvent.objects.order_by("-id").first()
+    assert (latest.action, latest.changes["body"]) == ("note.added", [None, "Ask the ministry."])
+    assert latest.reason.startswith("Redo of event #")
+
+
 def test_redo_with_no_undo_of_yours_says_so(logged_in, claim):
     response = logged_in.post(reverse("claim_redo", args=[claim.pk]), {"version": 1}, **HTMX)
 

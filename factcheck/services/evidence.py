@@ -87,7 +87,7 @@ def evidence_remove(
 
 
 @service
-def note_add(*, actor, claim: Claim, body: str) -> Note:
+def note_add(*, actor, claim: Claim, body: str, reason: str = "") -> Note:
     """Add a comment to a claim's notes thread."""
     _authorize(actor, "add_note")
     body = (body or "").strip()
@@ -103,6 +103,7 @@ def note_add(*, actor, claim: Claim, body: str) -> Note:
         article_id=claim.article_id,
         claim_id=claim.pk,
         changes={"body": [None, body]},
+        reason=reason,
     )
     return note
 

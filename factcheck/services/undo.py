@@ -25,7 +25,7 @@ from factcheck.services.claims import (
     claim_set_status,
     claim_update,
 )
-from factcheck.services.evidence import evidence_add, evidence_remove, note_delete
+from factcheck.services.evidence import evidence_add, evidence_remove, note_add, note_delete
 
 UNDOABLE = {
     "claim.created",
@@ -167,6 +167,8 @@ def _revert(actor, claim: Claim, event: AuditEvent, reason: str) -> Claim | None
             )
         case "note.added":
             note_delete(actor=actor, note=Note.objects.get(pk=event.object_id), reason=reason)
+        case "note.deleted":  # only as the undo of a note.added, which redo re-applies
+            note_add(actor=actor, claim=claim, body=event.changes["body"][0], reason=reason)
     return Claim.objects.get(pk=claim.pk)
 
 
@@ -188,7 +190,7 @@ def redoable_event(*, actor, claim_id: int) -> AuditEvent | None:
         return None
     if not latest.reason.startswith(UNDO_REASON):
         return None
-    if latest.action not in UNDOABLE | {"claim.deleted"}:
+    if latest.action not in UNDOABLE | {"claim.deleted", "note.deleted"}:
         return None
     return latest
 

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from factcheck import services, signoff
@@ -449,6 +450,11 @@ def _change_words(event: AuditEvent | None, *, undone: bool) -> str:
         if undone:
             return f"Undid: you added the claim “{text}”, so it is deleted."
         return f"Redid: the claim “{text}” is added again."
+    if event.action == "note.added":
+        body = Truncator(event.changes.get("body", [None, ""])[1] or "").chars(80)
+        if undone:
+            return f"Undid: your note “{body}” is deleted."
+        return f"Redid: your note “{body}” is added again."
     changes = changes_of(event)
     if event.action in FIELD_EDITS and changes:
         if undone:

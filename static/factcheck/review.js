@@ -211,6 +211,15 @@
     prompt.hidden = false;
   }
 
+  // A word in the same place that asks nothing: the next key hides it.
+  function tell(message) {
+    const prompt = document.getElementById("key-confirm");
+    if (!prompt) return;
+    pending = null;
+    prompt.textContent = message;
+    prompt.hidden = false;
+  }
+
   function clearPending() {
     pending = null;
     const prompt = document.getElementById("key-confirm");
@@ -232,9 +241,13 @@
       submit(form);
     };
     const current = document.getElementById("claim-panel")?.dataset.status;
+    const next = select.options[number - 1];
+    if (next.value === current) {
+      // Nothing to change: say so rather than send a request that changes nothing.
+      return tell(`The claim is already “${optionLabel(next)}”: nothing changed.`);
+    }
     if (!current || NOT_VERDICTS.has(current)) return run();
     const now = Array.from(select.options).find((option) => option.value === current);
-    const next = select.options[number - 1];
     askFirst(
       String(number),
       `This claim already has the verdict “${now ? optionLabel(now) : current}”. ` +
@@ -392,6 +405,7 @@
     if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
     if (!textEl()) return;
     const key = event.key;
+    if (!pending && !["Shift", "Control", "Alt", "Meta"].includes(key)) clearPending();
     if (pending && !["Shift", "Control", "Alt", "Meta"].includes(key)) {
       const { key: wanted, run } = pending;
       clearPending();

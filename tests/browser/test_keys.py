@@ -55,6 +55,31 @@ def test_a_stray_verdict_key_asks_first(page: Page, live_server, reviewer):
     assert Claim.objects.get().status == "misleading"
 
 
+def test_the_key_of_the_verdict_a_claim_already_has_changes_nothing(
+    page: Page, live_server, reviewer
+):
+    article = factories.make_article(title="Keys", text=TEXT)
+    claim = factories.make_claim(article=article, phrase="First claim here.")
+    services.claim_update(actor=reviewer, claim=claim, rationale="The record says so.")
+    services.evidence_add(actor=reviewer, claim=claim, url="https://example.org/record")
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_set_status(actor=reviewer, claim=claim, status="verified")
+    events = AuditEvent.objects.count()
+    log_in(page, live_server, "rita")
+    page.goto(f"{live_server.url}/claims/{claim.pk}/")
+    page.wait_for_load_state("load")
+    prompt = page.locator("#key-confirm")
+
+    page.keyboard.press("3")
+
+    expect(prompt).to_have_text("The claim is already “Verified”: nothing changed.")
+    page.keyboard.press("Enter")  # not a confirmation: the word goes, nothing changes
+    expect(prompt).to_be_hidden()
+    expect(page.locator("#claim-status")).to_have_text("Verified")
+    assert AuditEvent.objects.count() == events
+    assert Claim.objects.get().status == "verified"
+
+
 def test_undo_says_what_it_undid_and_redo_puts_it_back(page: Page, live_server, reviewer):
     article = factories.make_article(title="Keys", text=TEXT)
     log_in(page, live_server, "rita")
