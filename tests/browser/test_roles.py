@@ -40,6 +40,14 @@ def test_a_viewer_sees_no_select_text_hint_and_no_write_shortcuts(page: Page, li
     expect(page.locator("#claim-panel")).to_contain_text("Assigned to nobody")
     expect(page.locator("#assign-form")).to_have_count(0)
 
+    posts = []
+    page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    page.keyboard.press("Escape")
+    for key in ("5", "5", "u", "a", "s"):
+        page.keyboard.press(key)
+    page.wait_for_timeout(300)
+    assert posts == []  # keys a viewer cannot use send nothing (no 403s behind the page)
+
 
 def test_assign_a_claim_from_the_panel(page: Page, live_server, reviewer, editor, claim):
     log_in(page, live_server, "rita")
