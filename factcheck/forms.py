@@ -97,8 +97,9 @@ class AttributionForm(VersionedForm):
     source = forms.ModelChoiceField(queryset=Source.objects.all(), required=False)
     new_source_name = forms.CharField(required=False, max_length=255)
     # "Unattributed" marks a claim with no source; it is not a type a source can have.
+    # A retired type stays on its sources but is given to no new one.
     new_source_type = forms.ModelChoiceField(
-        queryset=SourceType.objects.exclude(slug=UNATTRIBUTED_TYPE),
+        queryset=SourceType.objects.exclude(slug=UNATTRIBUTED_TYPE).filter(retired=False),
         required=False,
         to_field_name="slug",
     )

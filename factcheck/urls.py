@@ -3,8 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from factcheck.forms import LoginForm
-from factcheck.views import articles, review, suggestions
+from factcheck.views import article_tools, articles, review, suggestions
 from factcheck.views import exports as export_views
+from factcheck.views import sources as source_views
 from factcheck.views.activity import activity
 from factcheck.views.queue import queue, queue_bulk
 
@@ -79,6 +80,26 @@ urlpatterns += [
     path("claims/", queue, name="queue"),
     path("claims/bulk/", queue_bulk, name="queue_bulk"),
     path("activity/", activity, name="activity"),
+]
+
+# The Sources page and the editors' tools (issue 10).
+urlpatterns += [
+    path("sources/", source_views.source_list, name="sources"),
+    path("sources/types/", source_views.source_types, name="source_types"),
+    path("sources/types/add/", source_views.source_type_add, name="source_type_add"),
+    path(
+        "sources/types/<int:type_id>/", source_views.source_type_change, name="source_type_change"
+    ),
+    path(
+        "sources/types/<int:type_id>/delete/",
+        source_views.source_type_delete,
+        name="source_type_delete",
+    ),
+    path("sources/<int:source_id>/", source_views.source_detail, name="source_detail"),
+    path("sources/<int:source_id>/edit/", source_views.source_edit, name="source_edit"),
+    path("sources/<int:source_id>/merge/", source_views.source_merge, name="source_merge"),
+    path("sources/<int:source_id>/delete/", source_views.source_delete, name="source_delete"),
+    path("articles/<int:article_id>/delete/", article_tools.article_delete, name="article_delete"),
 ]
 
 urlpatterns += [

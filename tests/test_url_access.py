@@ -64,6 +64,16 @@ APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "suggestion_reject": ({POST}, "add_claim"),
     "suggestions_accept_above": ({POST}, "add_claim"),
     "suggestions_request": ({POST}, "add_claim"),
+    "sources": ({GET}, None),
+    "source_detail": ({GET}, None),
+    "source_types": ({GET}, None),
+    "source_edit": ({GET, POST}, "change_source"),
+    "source_merge": ({GET, POST}, "merge_source"),
+    "source_delete": ({GET, POST}, "delete_source"),
+    "source_type_add": ({POST}, "add_sourcetype"),
+    "source_type_change": ({POST}, "change_sourcetype"),
+    "source_type_delete": ({POST}, "delete_sourcetype"),
+    "article_delete": ({GET, POST}, "delete_article"),
 }
 # Open to anyone, and logging out.
 ACCOUNT_VIEWS = {"login", "logout"}
@@ -136,6 +146,8 @@ def world(db) -> World:
             "attribution_id": attribution.pk,
             "link_id": link.pk,
             "suggestion_id": suggestion.pk,
+            "source_id": source.pk,
+            "type_id": source.source_type_id,
             "content_type_id": ContentType.objects.get_for_model(Article).pk,
             "id": proposer.pk,
             "app_label": "factcheck",

@@ -1,11 +1,13 @@
 """The source registry and the managed list of source types."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import slugify
 
 from factcheck import audit
 from factcheck.models import Attribution, Claim, Source, SourceType
@@ -41,6 +43,15 @@ def _name_taken(name: str, exclude_pk: int | None = None) -> Source | None:
         .exclude(pk=exclude_pk)
         .first()
     )
+
+
+def _refuse_retired(source_type: SourceType) -> None:
+    if source_type.retired:
+        raise DomainError(
+            f"The source type “{source_type}” is retired: it stays on the sources that have it "
+            "but is no longer given to others. Pick another type.",
+            field="source_type",
+        )
 
 
 def _record_source(actor, action: str, source: Source, changes, reason="") -> None:
@@ -79,6 +90,7 @@ def source_create(
             "have. Pick another type, or leave the claim without a source.",
             field="source_type",
         )
+    _refuse_retired(source_type)
     taken = _name_taken(name)
     if taken is not None:
         raise DomainError(f"The registry already has a source named “{taken}”.", field="name")
@@ -127,6 +139,9 @@ def source_update(*, actor, source: Source, reason: str = "", **fields: Any) -> 
     for name in ("affiliation", "role"):
         if name in fields:
             fields[name] = (fields[name] or "").strip()
+    new_type = fields.get("source_type")
+    if new_type is not None and new_type.pk != source.source_type_id:
+        _refuse_retired(new_type)
     if "aliases" in fields:
         fields["aliases"] = _clean_aliases(fields["aliases"] or [], fields.get("name", source.name))
     changes = _apply(source, fields)
@@ -153,30 +168,88 @@ def source_delete(*, actor, source: Source, reason: str = "") -> None:
     source.delete()
 
 
-@service
-def source_merge(*, actor, source: Source, into: Source, reason: str = "") -> Source:
-    """Fold a duplicate source into another: its attributions, relays and names move over."""
-    _authorize(actor, "merge_source")
+@dataclass(frozen=True)
+class MergeStep:
+    """One attribution a merge changes: the fields it sets, or its removal as a duplicate."""
+
+    attribution: Attribution
+    values: dict[str, Source | None]
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What folding `source` into `into` would change, read without changing anything.
+
+    `source_merge` and `source_replace` carry out exactly these steps, so the
+    page that shows the preview never disagrees with the change it confirms.
+    """
+
+    source: Source
+    into: Source
+    steps: list[MergeStep]
+    aliases: list[str]
+    locked: list[Claim]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.locked
+
+    @property
+    def moved(self) -> list[Attribution]:
+        """Attributions to `source` that become attributions to `into`."""
+        return [s.attribution for s in self.steps if "source" in s.values and not s.duplicate]
+
+    @property
+    def dropped(self) -> list[Attribution]:
+        """Attributions to `source` on claims already attributed to `into`: they go."""
+        return [s.attribution for s in self.steps if s.duplicate]
+
+    @property
+    def relayed(self) -> list[Attribution]:
+        """Attributions `source` relayed, whose relay changes (to `into`, or to none)."""
+        return [s.attribution for s in self.steps if "source" not in s.values]
+
+    @property
+    def unlinked(self) -> list[Attribution]:
+        """Attributions whose relay is cleared: `into` would relay itself."""
+        return [
+            s.attribution
+            for s in self.steps
+            if not s.duplicate and "intermediary" in s.values and s.values["intermediary"] is None
+        ]
+
+    @property
+    def new_aliases(self) -> list[str]:
+        return [alias for alias in self.aliases if alias not in self.into.aliases]
+
+    @property
+    def claim_count(self) -> int:
+        return len({s.attribution.claim_id for s in self.steps})
+
+
+def source_merge_preview(*, source: Source, into: Source, keep_names: bool = True) -> MergePreview:
+    """Tell what merging `source` into `into` would move, and which signed-off claims refuse it.
+
+    Read-only. `keep_names` adds the merged source's name and aliases to `into`'s
+    aliases, as a merge does; a replacement (`source_replace`) keeps none.
+    """
     if source.pk == into.pk:
         raise DomainError("A source cannot be merged into itself.")
-    # Lock order 5: both sources, in ascending id.
-    locked_sources = Source.objects.select_for_update().order_by("pk").in_bulk([source.pk, into.pk])
-    source, into = locked_sources[source.pk], locked_sources[into.pk]
     affected = list(
         Attribution.objects.filter(models.Q(source=source) | models.Q(intermediary=source))
-        .select_related("claim", "source", "intermediary")
+        .select_related("claim__article", "source", "intermediary")
+        .defer("claim__article__text")
         .order_by("id")
     )
-    locked = sorted({a.claim_id for a in affected if a.claim.is_locked})
-    if locked:
-        numbers = ", ".join(f"#{pk}" for pk in locked)
-        raise DomainError(
-            f"“{source}” is attributed on signed-off claims ({numbers}); an editor must "
-            "reopen them before the sources are merged."
-        )
-    moved, dropped, relayed = [], [], []
+    already = set(
+        Attribution.objects.filter(
+            source=into, claim_id__in={a.claim_id for a in affected}
+        ).values_list("claim_id", flat=True)
+    )
+    steps = []
     for attribution in affected:
-        values = {}
+        values: dict[str, Source | None] = {}
         if attribution.source_id == source.pk:
             values["source"] = into
         if attribution.intermediary_id == source.pk:
@@ -185,40 +258,80 @@ def source_merge(*, actor, source: Source, into: Source, reason: str = "") -> So
             "intermediary", attribution.intermediary
         ):
             values["intermediary"] = None  # a source does not relay itself
-        duplicate = (
-            "source" in values
-            and Attribution.objects.filter(claim=attribution.claim_id, source=into).exists()
+        # A claim has one attribution per source (attribution_unique_source).
+        duplicate = "source" in values and attribution.claim_id in already
+        steps.append(MergeStep(attribution=attribution, values=values, duplicate=duplicate))
+    locked = {a.claim_id: a.claim for a in affected if a.claim.is_locked}
+    aliases = list(into.aliases)
+    if keep_names:
+        aliases = _clean_aliases([*into.aliases, source.name, *source.aliases], into.name)
+    return MergePreview(
+        source=source,
+        into=into,
+        steps=steps,
+        aliases=aliases,
+        locked=[locked[pk] for pk in sorted(locked)],
+    )
+
+
+def _lock_pair(source: Source, other: Source) -> tuple[Source, Source]:
+    """Re-read both sources under row locks, in ascending id (lock order 5)."""
+    if source.pk == other.pk:
+        raise DomainError("A source cannot be merged into itself.")
+    locked = Source.objects.select_for_update().order_by("pk").in_bulk([source.pk, other.pk])
+    if source.pk not in locked or other.pk not in locked:
+        raise DomainError("One of the two sources no longer exists; reload the page.")
+    return locked[source.pk], locked[other.pk]
+
+
+def _carry_out(actor, preview: MergePreview, reason: str, *, what: str) -> dict[str, list[Any]]:
+    """Apply a preview's steps, each audited on its claim; return what moved, for the record."""
+    if preview.locked:
+        numbers = ", ".join(f"#{claim.pk}" for claim in preview.locked)
+        raise DomainError(
+            f"“{preview.source}” is attributed on signed-off claims ({numbers}); an editor must "
+            f"reopen them before {what}."
         )
-        if duplicate:
-            dropped.append(attribution.pk)
+    # Read before the duplicates are deleted, which clears their ids.
+    changes: dict[str, list[Any]] = {
+        "attributions_moved": [None, [a.pk for a in preview.moved]],
+        "relays_moved": [None, [a.pk for a in preview.relayed]],
+    }
+    if preview.dropped:
+        changes["duplicate_attributions_removed"] = [None, [a.pk for a in preview.dropped]]
+    for step in preview.steps:
+        attribution = step.attribution
+        if step.duplicate:
             _record_attribution(
                 actor,
                 "attribution.removed",
                 attribution,
-                {"source": [_audit_value(source), None]},
-                f"Merged into “{into}”, already attributed",
+                {"source": [_audit_value(preview.source), None]},
+                f"{reason}, already attributed",
             )
             attribution.delete()
         else:
-            (moved if "source" in values else relayed).append(attribution.pk)
-            changes = _apply(attribution, values)
+            changes = _apply(attribution, step.values)
             attribution.save(update_fields=[*changes, "updated_at"])
-            _record_attribution(
-                actor, "attribution.changed", attribution, changes, f"Merged into “{into}”"
-            )
-        Claim.objects.filter(pk=attribution.claim_id).update(
-            version=models.F("version") + 1, updated_at=timezone.now()
-        )
+            _record_attribution(actor, "attribution.changed", attribution, changes, reason)
+    claim_ids = sorted({step.attribution.claim_id for step in preview.steps})
+    Claim.objects.filter(pk__in=claim_ids).update(
+        version=models.F("version") + 1, updated_at=timezone.now()
+    )
+    return changes
+
+
+@service
+def source_merge(*, actor, source: Source, into: Source, reason: str = "") -> Source:
+    """Fold a duplicate source into another: its attributions, relays and names move over."""
+    _authorize(actor, "merge_source")
+    source, into = _lock_pair(source, into)
+    preview = source_merge_preview(source=source, into=into)
+    moved = _carry_out(actor, preview, f"Merged into “{into}”", what="the sources are merged")
     old_aliases = list(into.aliases)
-    into.aliases = _clean_aliases([*into.aliases, source.name, *source.aliases], into.name)
+    into.aliases = preview.aliases
     into.save(update_fields=["aliases", "updated_at"])
-    changes: dict[str, list[Any]] = {
-        "merged_from": [None, _audit_value(source)],
-        "attributions_moved": [None, moved],
-        "relays_moved": [None, relayed],
-    }
-    if dropped:
-        changes["duplicate_attributions_removed"] = [None, dropped]
+    changes: dict[str, list[Any]] = {"merged_from": [None, _audit_value(source)], **moved}
     if into.aliases != old_aliases:
         changes["aliases"] = [old_aliases, into.aliases]
     _record_source(actor, "source.merged", into, changes, reason)
@@ -233,7 +346,27 @@ def source_merge(*, actor, source: Source, into: Source, reason: str = "") -> So
     return into
 
 
-SOURCE_TYPE_FIELDS = ("slug", "name", "description", "position")
+@service
+def source_replace(*, actor, source: Source, by: Source, reason: str = "") -> Source:
+    """Move a source's attributions and relays to another source, then delete it.
+
+    Unlike a merge, the deleted source's names do not become aliases of the
+    other: a replacement corrects a source that was wrong, not a duplicate.
+    """
+    _authorize(actor, "delete_source")
+    if source.pk == by.pk:
+        raise DomainError("A source cannot be replaced by itself.")
+    source, by = _lock_pair(source, by)
+    preview = source_merge_preview(source=source, into=by, keep_names=False)
+    moved = _carry_out(actor, preview, f"Replaced by “{by}”", what="it is replaced")
+    changes = {k: [v, None] for k, (_, v) in _created_changes(source, SOURCE_FIELDS).items()}
+    changes.update({"replaced_by": [None, _audit_value(by)], **moved})
+    _record_source(actor, "source.replaced", source, changes, reason)
+    source.delete()
+    return by
+
+
+SOURCE_TYPE_FIELDS = ("slug", "name", "description", "position", "retired")
 
 
 def _record_source_type(actor, action: str, source_type: SourceType, changes, reason="") -> None:
@@ -250,12 +383,20 @@ def _record_source_type(actor, action: str, source_type: SourceType, changes, re
 
 @service
 def source_type_create(
-    *, actor, slug: str, name: str, description: str = "", position: int = 0
+    *, actor, name: str, slug: str = "", description: str = "", position: int = 0
 ) -> SourceType:
     """Add a source type to the managed list."""
     _authorize(actor, "add_sourcetype")
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError("A source type needs a name.", field="name")
+    # The slug is the code exports and filters use; it follows the name unless given.
+    slug = (slug or "").strip() or slugify(name).replace("-", "_")[:50]
+    same = SourceType.objects.filter(models.Q(slug=slug) | models.Q(name__iexact=name)).first()
+    if same is not None:
+        raise DomainError(f"There is already a source type “{same}”.", field="name")
     source_type = SourceType(
-        slug=slug.strip(), name=name.strip(), description=description.strip(), position=position
+        slug=slug, name=name, description=description.strip(), position=position
     )
     _full_clean(source_type)
     source_type.save()
@@ -272,7 +413,10 @@ def source_type_create(
 def source_type_update(
     *, actor, source_type: SourceType, reason: str = "", **fields: Any
 ) -> SourceType:
-    """Rename, describe or reorder a source type."""
+    """Rename, describe, reorder, retire or bring back a source type.
+
+    A retired type stays on the sources that have it but is offered for no new one.
+    """
     _authorize(actor, "change_sourcetype")
     unknown = set(fields) - set(SOURCE_TYPE_FIELDS)
     if unknown:
@@ -293,8 +437,9 @@ def source_type_delete(*, actor, source_type: SourceType, reason: str = "") -> N
     _authorize(actor, "delete_sourcetype")
     if source_type.sources.exists():
         raise DomainError(
-            f"{source_type.sources.count()} source(s) have the type “{source_type}”; "
-            "give them another type first."
+            f"{source_type.sources.count()} source(s) have the type “{source_type}”, so it "
+            "cannot be deleted: retire it instead (it stays on those sources but is offered "
+            "for no new one), or give them another type first."
         )
     changes = {
         k: [v, None] for k, (_, v) in _created_changes(source_type, SOURCE_TYPE_FIELDS).items()

@@ -148,7 +148,8 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         "statuses": VerificationStatus.choices,
         "quote_modes": QuoteMode.choices,
         "ground_rules": services.GroundRule.choices,
-        "source_types": SourceType.objects.exclude(slug=UNATTRIBUTED_TYPE),
+        # A new source is never given "unattributed" or a retired type.
+        "source_types": SourceType.objects.exclude(slug=UNATTRIBUTED_TYPE).filter(retired=False),
         "relay_sources": list(Source.objects.filter(source_type__slug="news_agency")[:50]),
         "forms": {},
         "errors": {},

@@ -1,0 +1,56 @@
+"""Deleting an article with its claims: a page that counts what goes, and a typed confirmation."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from factcheck import services
+from factcheck.models import Article, Attribution, Claim, EvidenceLink, Note
+from factcheck.source_forms import ArticleDeleteForm
+
+
+def _what_goes(article: Article) -> dict[str, int]:
+    """How many claims, attributions, evidence links and notes go with the article."""
+    claims = Claim.objects.filter(article=article)
+    return {
+        "claims": claims.count(),
+        "signed_off": claims.signed_off().count(),
+        "attributions": Attribution.objects.filter(claim__article=article).count(),
+        "evidence": EvidenceLink.objects.filter(claim__article=article).count(),
+        "notes": Note.objects.filter(claim__article=article).count(),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def article_delete(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Ask for the article's number, then delete it with everything on its claims."""
+    if not request.user.has_perm("factcheck.delete_article"):
+        raise PermissionDenied("Only editors can delete articles.")
+    article = get_object_or_404(Article.objects.defer("text"), pk=article_id)
+    bound = request.POST if request.method == "POST" else None
+    form = ArticleDeleteForm(bound, article_id=article.pk)
+    status = 200
+    context: dict[str, Any] = {"article": article, "form": form, "problem": ""}
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            goes = _what_goes(article)
+            try:
+                services.article_delete(
+                    actor=request.user, article=article, reason=form.cleaned_data["reason"].strip()
+                )
+            except services.DomainError as refusal:
+                context["problem"] = refusal.message
+            else:
+                messages.success(
+                    request,
+                    f"The article “{article.title}” was deleted with its {goes['claims']} "
+                    f"claim{'s' if goes['claims'] != 1 else ''}.",
+                )
+                return redirect("home")
+    context["goes"] = _what_goes(article)
+    return render(request, "factcheck/article_delete.html", context, status=status)
