@@ -6,14 +6,17 @@ same claims in both. Filters on attributions are subqueries (`EXISTS`, or
 appears once and no `DISTINCT` is needed over a million rows.
 """
 
-from collections.abc import Iterable
+import base64
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from factcheck.forms import MAX_ID
@@ -280,44 +283,55 @@ def shareable(query: QueryDict) -> QueryDict:
     """Drop the empty fields a submitted filter form sends, so the address stays short."""
     kept = QueryDict(mutable=True)
     for key, values in query.lists():
-        if key != "page" and (values := [value for value in values if value.strip()]):
+        if key not in PAGING and (values := [value for value in values if value.strip()]):
             kept.setlist(key, values)
     return kept
 
 
-# Pages beyond this are refused as page 1: an OFFSET that large is a scan of
-# the whole table, and nobody pages that far by hand.
+# Pages beyond this are refused as page 1.
 MAX_PAGE = 100_000
+# `?page=N` without a cursor is read by OFFSET, which costs what skipping the
+# rows before it costs; it is honoured only this far (a bookmark, a link typed
+# by hand). Pages further on are reached by their cursor (`?after=`), which
+# costs what page 1 costs, and carry their number only as a label.
+MAX_OFFSET_PAGE = 20
+# The query parameters of paging, which a list's filters never read.
+PAGING = ("page", "after", "before")
 
 
 @dataclass
 class Page:
-    """One page of a list, known to have a next page without counting the whole list."""
+    """One page of a list, known to have a next page without counting the whole list.
+
+    `number` is a label carried in the address (None where it is not known);
+    `next_cursor` and `previous_cursor` are the addresses of the pages beside it.
+    """
 
     items: list[Any]
-    number: int
+    number: int | None
     size: int
     has_next: bool
+    has_previous: bool
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    after: str | None = None
+    before: str | None = None
 
     @property
-    def has_previous(self) -> bool:
-        return self.number > 1
+    def next_number(self) -> int | None:
+        return self.number + 1 if self.number else None
 
     @property
-    def next_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_number(self) -> int:
-        return self.number - 1
+    def previous_number(self) -> int | None:
+        return self.number - 1 if self.number and self.number > 1 else None
 
     @property
     def start_index(self) -> int:
-        return (self.number - 1) * self.size + 1 if self.items else 0
+        return (self.number - 1) * self.size + 1 if self.items and self.number else 0
 
     @property
     def end_index(self) -> int:
-        return (self.number - 1) * self.size + len(self.items)
+        return (self.number - 1) * self.size + len(self.items) if self.number else 0
 
 
 def page_number(value: Any) -> int:
@@ -330,8 +344,166 @@ def page_number(value: Any) -> int:
 
 
 def page_of(queryset: QuerySet, number: Any, size: int) -> Page:
-    """Fetch page `number` (1-based) by reading one row past it instead of a COUNT(*)."""
+    """Fetch page `number` (1-based) by OFFSET, reading one row past it instead of a COUNT(*)."""
     number = page_number(number)
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
-    return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
+    return Page(
+        items=rows[:size],
+        number=number,
+        size=size,
+        has_next=len(rows) > size,
+        has_previous=number > 1,
+    )
+
+
+# -- Keyset paging -------------------------------------------------------------
+#
+# A page after (or before) a row is read as "the rows past its sort key", so the
+# database seeks in the index the order follows instead of skipping rows: page
+# 1,000 costs what page 1 costs, and a claim added meanwhile moves no row from
+# one page to the next (https://use-the-index-luke.com/no-offset).
+
+# Keys that are computed, not read off the row: how to read them off a row.
+COMPUTED_KEYS = {
+    "workflow_step": lambda row: list(VerificationStatus).index(row.status),
+}
+
+
+def _name(key: str) -> str:
+    return key.removeprefix("-")
+
+
+def _value_of(row: Any, key: str) -> Any:
+    name = _name(key)
+    if name in COMPUTED_KEYS:
+        return COMPUTED_KEYS[name](row)
+    value = row
+    for part in name.split("__"):
+        value = getattr(value, part if part != "pk" else "pk")
+    return value
+
+
+def cursor_of(row: Any, keys: Iterable[str]) -> str:
+    """The cursor that names a row's place in an order: its sort keys, as URL-safe text."""
+    values = [_value_of(row, key) for key in keys]
+    text = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _key_field(queryset: QuerySet, name: str) -> Any:
+    if name in queryset.query.annotations:
+        return queryset.query.annotations[name].output_field
+    model, parts = queryset.model, name.split("__")
+    for part in parts[:-1]:
+        model = model._meta.get_field(part).related_model
+    return model._meta.pk if parts[-1] == "pk" else model._meta.get_field(parts[-1])
+
+
+def read_cursor(queryset: QuerySet, keys: Sequence[str], cursor: Any) -> list[Any] | None:
+    """The sort keys a cursor holds, each read by its field; None for anything else."""
+    if not isinstance(cursor, str) or not cursor or len(cursor) > 2000:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(values, list) or len(values) != len(keys):
+            return None
+        read = []
+        for key, value in zip(keys, values, strict=True):
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                return None
+            if isinstance(value, int) and not -(2**31) < value < 2**31:
+                return None
+            if isinstance(value, str) and "\x00" in value:
+                return None
+            field = _key_field(queryset, _name(key))
+            read.append(field.get_prep_value(field.to_python(value)))
+    except (ValueError, TypeError, LookupError, AttributeError, ValidationError):
+        return None
+    return read
+
+
+def _past(keys: Sequence[str], values: list[Any], forward: bool) -> list[Q]:
+    """The rows past a cursor, as one condition per key, the closest rows' condition first.
+
+    Rows past (a, b, id) are: a = A and b = B and id past ID, or a = A and b past
+    B, or a past A; in the order, all rows of the first come before the second's.
+    """
+    terms = []
+    for depth, key in enumerate(keys):
+        same = {_name(k): v for k, v in zip(keys[:depth], values[:depth], strict=True)}
+        op = "lt" if key.startswith("-") == forward else "gt"
+        terms.append(Q(**same, **{f"{_name(key)}__{op}": values[depth]}))
+    return terms[::-1]
+
+
+def _read_past(
+    queryset: QuerySet, keys: Sequence[str], values: list[Any], forward: bool, limit: int
+) -> list[Any]:
+    if not forward:
+        queryset = queryset.reverse()
+    terms = _past(keys, values, forward)
+    if len({key.startswith("-") for key in keys}) == 1:
+        # One direction: one query. The bound on the first key lets the
+        # database seek to the cursor; the OR alone would be read row by row.
+        op = "lte" if keys[0].startswith("-") == forward else "gte"
+        bound = Q(**{f"{_name(keys[0])}__{op}": values[0]})
+        past = terms[0]
+        for term in terms[1:]:
+            past |= term
+        return list(queryset.filter(bound, past)[:limit])
+    # Mixed directions (the status sort: step up, last change down): no single
+    # range of the index holds the rows past the cursor, so read each term's
+    # range in turn, the closest first, until the page is full.
+    rows: list[Any] = []
+    for term in terms:
+        rows += queryset.filter(term)[: limit - len(rows)]
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def keyset_page(queryset: QuerySet, query: QueryDict, size: int) -> Page:
+    """The page of `queryset` the address asks for: after or before a cursor, or by number.
+
+    The queryset's order must end with a unique key (the id), so that every row
+    has one place in it.
+    """
+    keys = tuple(queryset.query.order_by)
+    label = page_number(query.get("page")) if query.get("page") else None
+    for direction in ("after", "before"):
+        cursor = query.get(direction)
+        values = read_cursor(queryset, keys, cursor) if cursor else None
+        if values is None:
+            continue
+        forward = direction == "after"
+        rows = _read_past(queryset, keys, values, forward, size + 1)
+        more = len(rows) > size
+        items = rows[:size] if forward else rows[:size][::-1]
+        if forward:
+            number = label if label and label > 1 else None
+            has_next, has_previous = more, True
+        else:
+            number = label if more else 1
+            has_next, has_previous = True, more
+        page = Page(
+            items=items,
+            number=number,
+            size=size,
+            has_next=has_next,
+            has_previous=has_previous,
+            after=cursor if forward else None,
+            before=None if forward else cursor,
+        )
+        return _with_cursors(page, keys)
+    number = page_number(query.get("page"))
+    return _with_cursors(page_of(queryset, number if number <= MAX_OFFSET_PAGE else 1, size), keys)
+
+
+def _with_cursors(page: Page, keys: Sequence[str]) -> Page:
+    if page.items and page.has_next:
+        page.next_cursor = cursor_of(page.items[-1], keys)
+    # The page before page 2 is the first page, which needs no cursor.
+    if page.items and page.has_previous and page.previous_number != 1:
+        page.previous_cursor = cursor_of(page.items[0], keys)
+    return page

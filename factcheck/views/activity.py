@@ -1,4 +1,9 @@
-"""The activity feed: the global audit history, newest first, in plain words."""
+"""The activity feed: the global audit history, newest first, in plain words.
+
+Pages are read by keyset: "Older" carries the id of the last event shown
+(`?after=`), "Newer" the first (`?before=`), so a page deep in the history
+costs what the first costs, and events recorded meanwhile shift nothing.
+"""
 
 from typing import Any
 
@@ -10,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from factcheck.filters import AuditEventFilter, errors_of, page_of, shareable
+from factcheck.filters import AuditEventFilter, errors_of, keyset_page, shareable
 from factcheck.history import changes_of, reasons_of, summary_of
 from factcheck.models import Article, AuditEvent, Claim, Source, SourceType
 
@@ -37,15 +42,15 @@ def _entries(events: list[AuditEvent], user) -> list[dict[str, Any]]:
     type_ids = _ids({e.object_id for e in events if e.object_type == "source_type"})
     claims = set(Claim.objects.filter(pk__in=claim_ids).values_list("pk", flat=True))
     articles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
-    # Sources have no page of their own yet: the admin is theirs, for staff.
+    # A source links to its page on the Sources screen, a type to the list of types.
     sources = (
         set(Source.objects.filter(pk__in=source_ids).values_list("pk", flat=True))
-        if source_ids and user.is_staff
+        if source_ids
         else set()
     )
     types = (
         set(SourceType.objects.filter(pk__in=type_ids).values_list("pk", flat=True))
-        if type_ids and user.is_staff
+        if type_ids
         else set()
     )
 
@@ -59,9 +64,9 @@ def _entries(events: list[AuditEvent], user) -> list[dict[str, Any]]:
         elif event.object_type == "article" and event.article_id in articles:
             url = reverse("review", args=[event.article_id])
         elif event.object_type == "source" and object_id in sources:
-            url = reverse("admin:factcheck_source_change", args=[object_id])
+            url = reverse("source_detail", args=[object_id])
         elif event.object_type == "source_type" and object_id in types:
-            url = reverse("admin:factcheck_sourcetype_change", args=[object_id])
+            url = reverse("source_types") + f"#type-{object_id}"
         in_article = event.object_type != "article" and event.article_id in articles
         entries.append(
             {
@@ -86,7 +91,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     status = (422 if partial else 400) if errors else 200
     events = AuditEvent.objects.none() if errors else event_filter.qs
-    page = page_of(events, request.GET.get("page"), PAGE_SIZE)
+    page = keyset_page(events, request.GET, PAGE_SIZE)
     context: dict[str, Any] = {
         "filter": event_filter,
         "filter_errors": errors,
@@ -98,8 +103,9 @@ def activity(request: HttpRequest) -> HttpResponse:
         response = render(request, "factcheck/activity.html#results", context, status=status)
         # The address bar gets the filters without the form's empty fields.
         query = context["query"].copy()
-        if page.number > 1:
-            query["page"] = str(page.number)
+        for key, value in (("page", page.number), ("after", page.after), ("before", page.before)):
+            if value and (key != "page" or value > 1):
+                query[key] = str(value)
         push_url(response, reverse("activity") + (f"?{query.urlencode()}" if query else ""))
     else:
         article_id = event_filter.form.cleaned_data.get("article")

@@ -1,0 +1,96 @@
+"""Time the review page of the data set's big article (1,000 claims, 3,000 attributions).
+
+Through Django's test client, middleware included: the page as served, its
+queries beside those of an ordinary article's page (12 claims), and a status
+change from the claim panel (the htmx POST the panel sends), each on its own
+unverified claim of the big article.
+"""
+
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from factcheck.benchmarks import data
+from factcheck.benchmarks.timing import Write, counted, row, timed
+from factcheck.models import Article, Claim, VerificationStatus
+
+TARGET_PAGE_MS = 150
+TARGET_PANEL_MS = 50
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def client() -> Client:
+    """A client logged in as the data set's administrator, over HTTPS as production serves."""
+    browser = Client(HTTP_HOST="localhost")
+    browser.force_login(data.admin())
+    return browser
+
+
+def measure(*, repeat: int, write: Write) -> tuple[str, list, list[str]]:
+    article = data.big_article()
+    if article is None:
+        return "Review page: no big article in the data set.", [], []
+    ordinary = Article.objects.exclude(pk=article.pk).order_by("id").first()
+    browser = client()
+    claims = article.claims.count()
+    attributions = sum(1 for _ in Claim.objects.filter(article=article).values("attributions"))
+
+    def page(target):
+        def get():
+            response = browser.get(reverse("review", args=[target.pk]), secure=True)
+            assert response.status_code == 200, response.status_code
+            return response
+
+        return get
+
+    page_ms, _ = timed(page(article), repeat)
+    big_queries, _ = counted(page(article))
+    small_queries, _ = counted(page(ordinary)) if ordinary else (None, None)
+
+    unverified = list(
+        Claim.objects.filter(article=article, status=VerificationStatus.UNVERIFIED)
+        .order_by("id")
+        .values_list("id", "version")[: max(repeat, 1) + 1]
+    )
+    moves = iter(unverified)
+
+    def panel_change():
+        claim_id, version = next(moves)
+        response = browser.post(
+            reverse("claim_status", args=[claim_id]),
+            {"status": VerificationStatus.IN_PROGRESS, "version": version, "reason": ""},
+            secure=True,
+            **HTMX,
+        )
+        assert response.status_code == 200, response.status_code
+        return response
+
+    rows = [
+        row(
+            f"review page, {claims:,} claims",
+            page_ms,
+            TARGET_PAGE_MS,
+            f"{big_queries} queries; 12 claims: {small_queries}",
+        ),
+        (
+            "queries, big article against an ordinary one",
+            f"{big_queries} against {small_queries}",
+            "the same",
+            big_queries == small_queries,
+        ),
+    ]
+    if len(unverified) > max(repeat, 1):
+        panel_ms, response = timed(panel_change, repeat)
+        rows.append(
+            row(
+                "panel: set in progress (htmx answer)",
+                panel_ms,
+                TARGET_PANEL_MS,
+                f"{len(response.content) / 1000:,.0f} kB sent back",
+            )
+        )
+    title = (
+        f"Review page, {connection.vendor}: article #{article.pk} with {claims:,} claims and "
+        f"{attributions:,} attributions; median of {repeat} run(s), through the test client."
+    )
+    return title, rows, []
