@@ -27,6 +27,7 @@ from factcheck.models import (
     Claim,
     SourceType,
     VerificationStatus,
+    claim_date,
     workflow_step,
 )
 
@@ -50,7 +51,15 @@ DEFAULT_CLAIM_SORT = "-updated"
 
 ANONYMITY_CHOICES = [
     ("anonymous", "Has an anonymous source"),
+    ("unexplained", "Has an anonymous source giving no reason"),
     ("named", "Named sources only"),
+]
+
+# How many sources a claim cites (the Insights page's "sources per claim").
+SOURCE_COUNT_CHOICES = [
+    ("0", "No source"),
+    ("1", "One source"),
+    ("2", "Two or more sources"),
 ]
 
 
@@ -131,6 +140,10 @@ class ClaimFilter(django_filters.FilterSet):
     anonymity = django_filters.ChoiceFilter(
         choices=ANONYMITY_CHOICES, method="filter_anonymity", label="Named or anonymous"
     )
+    intermediary = IdFilter(method="filter_intermediary", label="Relayed by")
+    sources = django_filters.ChoiceFilter(
+        choices=SOURCE_COUNT_CHOICES, method="filter_source_count", label="Sources cited"
+    )
     article = IdFilter(field_name="article_id", label="Article")
     outlet = django_filters.CharFilter(field_name="article__outlet", label="Outlet")
     proposer = django_filters.ModelChoiceFilter(
@@ -151,6 +164,8 @@ class ClaimFilter(django_filters.FilterSet):
         label="Assigned to",
     )
     updated = django_filters.DateFromToRangeFilter(field_name="updated_at", label="Last change")
+    # The Insights page's week: the article's publication date, else the claim's creation.
+    dated = django_filters.DateFromToRangeFilter(method="filter_dated", label="Dated")
     awaiting_sign_off = django_filters.BooleanFilter(
         method="filter_awaiting_sign_off", widget=forms.CheckboxInput, label="Awaiting sign-off"
     )
@@ -161,7 +176,10 @@ class ClaimFilter(django_filters.FilterSet):
     )
 
     # What the queue's form calls each half of a date range.
-    range_labels = {"updated": ("Changed from", "Changed until")}
+    range_labels = {
+        "updated": ("Changed from", "Changed until"),
+        "dated": ("Dated from", "Dated until"),
+    }
 
     class Meta:
         model = Claim
@@ -195,7 +213,32 @@ class ClaimFilter(django_filters.FilterSet):
         anonymous = Exists(_attributions().filter(source__is_anonymous=True))
         if value == "anonymous":
             return queryset.filter(anonymous)
+        if value == "unexplained":
+            return queryset.filter(
+                Exists(_attributions().filter(source__is_anonymous=True, anonymity_reason=""))
+            )
         return queryset.filter(Exists(_attributions()), ~anonymous)
+
+    def filter_intermediary(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        return queryset.filter(
+            pk__in=Attribution.objects.filter(intermediary_id=value).values("claim_id")
+        )
+
+    def filter_source_count(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "0":
+            return queryset.filter(~Exists(_attributions()))
+        cited = Attribution.objects.values("claim_id").annotate(n=Count("pk"))
+        cited = cited.filter(n=1) if value == "1" else cited.filter(n__gte=2)
+        return queryset.filter(pk__in=cited.values("claim_id"))
+
+    def filter_dated(self, queryset: QuerySet, name: str, value: slice) -> QuerySet:
+        # The range field hands over the first and last moment of its days.
+        queryset = queryset.alias(dated=claim_date())
+        if value.start is not None:
+            queryset = queryset.filter(dated__gte=value.start.date())
+        if value.stop is not None:
+            queryset = queryset.filter(dated__lte=value.stop.date())
+        return queryset
 
     def filter_awaiting_sign_off(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.awaiting_sign_off() if value else queryset

@@ -7,6 +7,7 @@ from factcheck.views import article_tools, articles, review, suggestions
 from factcheck.views import exports as export_views
 from factcheck.views import sources as source_views
 from factcheck.views.activity import activity
+from factcheck.views.insights import insights_csv, insights_page
 from factcheck.views.queue import queue, queue_bulk
 
 urlpatterns = [
@@ -80,6 +81,8 @@ urlpatterns += [
     path("claims/", queue, name="queue"),
     path("claims/bulk/", queue_bulk, name="queue_bulk"),
     path("activity/", activity, name="activity"),
+    path("insights/", insights_page, name="insights"),
+    path("insights/<slug:figure>.csv", insights_csv, name="insights_csv"),
 ]
 
 # The Sources page and the editors' tools (issue 10).

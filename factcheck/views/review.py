@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
-from factcheck import services, signoff
+from factcheck import insights, services, signoff
 from factcheck.forms import (
     UNATTRIBUTED_TYPE,
     AssignForm,
@@ -166,6 +166,7 @@ def _review_context(
     claims = _claims_of(article)
     context = _text_context(article, claims)
     context["status_keys"] = STATUS_KEYS
+    context["sourcing"] = insights.sourcing_strip(article.claims.all())
     if claim is not None:
         context.update(_panel_context(request, claim))
     elif suggestion is not None:

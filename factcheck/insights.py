@@ -1,0 +1,606 @@
+"""The Insights figures: how a selection of claims is sourced, counted by the database.
+
+Every figure takes a claim queryset (all claims, or the queue's filters applied)
+and answers with a fixed number of GROUP BY queries, however many claims there
+are; `ClaimQuerySet` exposes them (`Claim.objects.filter(...).by_source_type()`),
+and the page, its CSV files and the tests all call the same functions.
+
+What each share is a share of (the page's help says the same in words):
+
+- Claims by source type: of the claims in the selection, those citing at least one
+  source of the type. A claim citing two types counts under both, so the shares
+  can add up to more than 100%. A claim with no attribution counts as
+  "unattributed" (the outlet's own assertion), as the queue's filter does.
+- Anonymous sources: of the attributions (claim–source links), those to anonymous
+  sources; of those, the ones that state no reason for the anonymity.
+- Relayed claims: of the claims, those with at least one attribution relayed by an
+  intermediary (a wire agency: "told AFP"), and per intermediary the claims it relayed.
+- Sources per claim: of the claims, those citing no source, one, or two or more.
+- Verdicts by source type: the claims with a verdict (proposed or signed off), per
+  type as in the first figure, split by verdict.
+- Most cited sources: per source the claims citing it; the false-or-misleading share
+  is of its signed-off claims only (a proposal can still change).
+- Named and anonymous by outlet, and the weekly trend: of the claims, those citing
+  an anonymous source, those citing named sources only, those citing none.
+
+A claim's week is its article's publication date, or, for an article without one,
+the day the claim was created (UTC); weeks start on Monday.
+
+Each bar carries `filters`: the queue's query parameters that list the claims
+behind it, so a bar's count is the number of claims its link shows.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from factcheck.models import Attribution, SourceType, VerificationStatus, claim_date
+
+UNATTRIBUTED = "unattributed"
+VERDICTS = [
+    VerificationStatus.VERIFIED,
+    VerificationStatus.PARTLY_VERIFIED,
+    VerificationStatus.FALSE,
+    VerificationStatus.MISLEADING,
+    VerificationStatus.UNVERIFIABLE,
+]
+BAD_VERDICTS = [VerificationStatus.FALSE, VerificationStatus.MISLEADING]
+TOP_SOURCES = 10
+TOP_INTERMEDIARIES = 10
+TOP_OUTLETS = 25
+NO_OUTLET = "No outlet"
+
+
+@dataclass
+class Bar:
+    """One bar, or one segment of a stacked bar: a count out of a total, and its claims."""
+
+    label: str
+    count: int
+    total: int
+    filters: dict[str, Any] | None = field(default_factory=dict)
+    key: str = ""
+    # The claims its link lists, where the bar counts something else (attributions).
+    claims: int | None = None
+
+    is_bar = True  # for templates, which cannot ask isinstance()
+
+    @property
+    def listed(self) -> int:
+        """How many claims the queue shows behind this bar."""
+        return self.count if self.claims is None else self.claims
+
+    @property
+    def share(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.share, 1)
+
+
+@dataclass
+class Stack:
+    """A stacked bar: segments that add up to `total` (the bar's own claims)."""
+
+    label: str
+    segments: list[Bar]
+    filters: dict[str, Any] | None = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(segment.count for segment in self.segments)
+
+    @property
+    def placed(self) -> list[tuple[Bar, int]]:
+        """Each segment with the count before it, where a chart starts drawing it."""
+        before, placed = 0, []
+        for segment in self.segments:
+            placed.append((segment, before))
+            before += segment.count
+        return placed
+
+
+def attributions_of(claims: QuerySet) -> QuerySet:
+    """The attributions of the selected claims (all of them when nothing is filtered)."""
+    if claims.query.has_filters():
+        return Attribution.objects.filter(claim__in=claims.order_by().values("pk"))
+    return Attribution.objects.all()
+
+
+def _plain(claims: QuerySet) -> QuerySet:
+    """The claims without the ordering and joins a list adds, for counting."""
+    return claims.order_by().select_related(None).prefetch_related(None)
+
+
+def _grouped(inner: QuerySet, keys: list[str], sums: dict[str, str]) -> list[dict[str, Any]]:
+    """Group the rows of `inner` (one per claim) again by `keys`, counting where each test holds.
+
+    Django cannot GROUP BY over an aggregated subquery, so the outer query is
+    written here around the ORM's own SQL for the inner one.
+    """
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # the selection is known to be empty: `claim IN ()`
+        return []
+    qn = connections[inner.db].ops.quote_name
+    columns = ", ".join(qn(key) for key in keys)
+    counts = ", ".join(
+        f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END) AS {qn(name)}" for name, test in sums.items()
+    )
+    query = (
+        f"SELECT {columns}, COUNT(*) AS {qn('claims')}, {counts} "
+        f"FROM ({sql}) profile GROUP BY {columns}"
+    )
+    with connections[inner.db].cursor() as cursor:
+        cursor.execute(query, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# ---------------------------------------------------------------------------
+# Claim-level counts: how many sources each claim cites, and of what kind
+
+
+def profile(claims: QuerySet) -> dict[str, int]:
+    """Count claims and attributions by how they are sourced, in two queries.
+
+    Keys: claims, attributed (claims citing a source), none, one, several (two or
+    more sources), anonymous (claims citing an anonymous source), unexplained
+    (claims citing one that states no reason), relayed (claims with a relayed
+    attribution), attributions, anonymous_attributions, unexplained_attributions.
+    """
+    per_claim = (
+        attributions_of(claims)
+        .order_by()
+        .values("claim")
+        .annotate(
+            n=Count("pk"),
+            anon=Count("pk", filter=Q(source__is_anonymous=True)),
+            unexpl=Count("pk", filter=Q(source__is_anonymous=True, anonymity_reason="")),
+            relay=Count("pk", filter=Q(intermediary__isnull=False)),
+        )
+    )
+    counts = per_claim.aggregate(
+        attributed=Count("claim"),
+        one=Count("claim", filter=Q(n=1)),
+        several=Count("claim", filter=Q(n__gte=2)),
+        anonymous=Count("claim", filter=Q(anon__gt=0)),
+        unexplained=Count("claim", filter=Q(unexpl__gt=0)),
+        relayed=Count("claim", filter=Q(relay__gt=0)),
+        attributions=Coalesce(Sum("n"), 0),
+        anonymous_attributions=Coalesce(Sum("anon"), 0),
+        unexplained_attributions=Coalesce(Sum("unexpl"), 0),
+    )
+    counts["claims"] = _plain(claims).count()
+    counts["none"] = counts["claims"] - counts["attributed"]
+    return counts
+
+
+def anonymity(counts: dict[str, int]) -> list[Bar]:
+    """Attributions to named sources, to anonymous ones with a reason, and without one."""
+    total = counts["attributions"]
+    anonymous = counts["anonymous_attributions"]
+    unexplained = counts["unexplained_attributions"]
+    named_only = counts["attributed"] - counts["anonymous"]
+    return [
+        Bar("Named", total - anonymous, total, {"anonymity": "named"}, "named", named_only),
+        Bar(
+            "Anonymous, reason stated",
+            anonymous - unexplained,
+            total,
+            {"anonymity": "anonymous"},
+            "explained",
+            counts["anonymous"],
+        ),
+        Bar(
+            "Anonymous, no reason stated",
+            unexplained,
+            total,
+            {"anonymity": "unexplained"},
+            "unexplained",
+            counts["unexplained"],
+        ),
+    ]
+
+
+def by_source_count(counts: dict[str, int]) -> list[Bar]:
+    """Claims citing no source, one source, and two or more."""
+    total = counts["claims"]
+    return [
+        Bar("No source", counts["none"], total, {"sources": "0"}, key="none"),
+        Bar("One source", counts["one"], total, {"sources": "1"}, key="one"),
+        Bar("Two or more", counts["several"], total, {"sources": "2"}, key="several"),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Source types, and the verdicts under each
+
+
+def _types_by_status(claims: QuerySet) -> dict[int | None, dict[str, int]]:
+    """{source type id: {status: claims}}; None holds the claims with no attribution."""
+    table: dict[int | None, dict[str, int]] = {}
+    rows = (
+        attributions_of(claims)
+        .order_by()
+        .values("source__source_type", "claim__status")
+        .annotate(n=Count("claim", distinct=True))
+    )
+    for row in rows:
+        table.setdefault(row["source__source_type"], {})[row["claim__status"]] = row["n"]
+    by_status = dict(
+        _plain(claims).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    attributed = (
+        attributions_of(claims)
+        .order_by()
+        .values("claim__status")
+        .annotate(n=Count("claim", distinct=True))
+    )
+    none = dict(by_status)
+    for row in attributed:
+        none[row["claim__status"]] = none.get(row["claim__status"], 0) - row["n"]
+    table[None] = none
+    return table
+
+
+def _types(used: Iterable[int | None]) -> list[SourceType]:
+    """Every current type, and retired ones still in use, in the list's order."""
+    used = set(used)
+    return [t for t in SourceType.objects.all() if not t.retired or t.pk in used]
+
+
+def _merge_unattributed(
+    table: dict[int | None, dict[str, int]], types: list[SourceType]
+) -> dict[int, dict[str, int]]:
+    """Add the claims with no attribution to the "unattributed" type, as the queue does."""
+    merged = {t.pk: dict(table.get(t.pk, {})) for t in types}
+    unattributed = next((t for t in types if t.slug == UNATTRIBUTED), None)
+    if unattributed is not None:
+        for status, n in table.get(None, {}).items():
+            merged[unattributed.pk][status] = merged[unattributed.pk].get(status, 0) + n
+    return merged
+
+
+def source_types(claims: QuerySet, total: int) -> tuple[list[Bar], list[Stack]]:
+    """Claims by source type, and the verdicts of each type's claims (three queries, plus types)."""
+    table = _types_by_status(claims)
+    types = _types(key for key in table if key is not None)
+    merged = _merge_unattributed(table, types)
+    bars = [
+        Bar(t.name, sum(merged[t.pk].values()), total, {"source_type": t.slug}, key=t.slug)
+        for t in types
+    ]
+    stacks = []
+    for t in types:
+        segments = [
+            Bar(
+                status.label,
+                merged[t.pk].get(status.value, 0),
+                0,
+                {"source_type": t.slug, "status": status.value},
+                key=status.value,
+            )
+            for status in VERDICTS
+        ]
+        stack = Stack(t.name, segments, {"source_type": t.slug, "status": list(VERDICTS)})
+        for segment in segments:
+            segment.total = stack.total
+        stacks.append(stack)
+    return bars, stacks
+
+
+# ---------------------------------------------------------------------------
+# Sources and intermediaries
+
+
+def top_sources(claims: QuerySet, total: int, limit: int = TOP_SOURCES) -> list[Bar]:
+    """The most cited sources, with their false-or-misleading share of signed-off claims."""
+    signed = Q(claim__signed_off_at__isnull=False)
+    rows = (
+        attributions_of(claims)
+        .order_by()
+        .values("source", "source__name", "source__is_anonymous")
+        # A claim cites a source once (attribution_unique_source): rows are claims.
+        .annotate(
+            n=Count("pk"),
+            signed=Count("pk", filter=signed),
+            bad=Count("pk", filter=signed & Q(claim__status__in=BAD_VERDICTS)),
+        )
+        .order_by("-n", "source__name", "source")[:limit]
+    )
+    bars = []
+    for row in rows:
+        bar = Bar(row["source__name"], row["n"], total, {"source": row["source"]})
+        bar.anonymous = row["source__is_anonymous"]
+        bar.signed = row["signed"]
+        bar.bad = row["bad"]
+        bar.bad_percent = round(100 * row["bad"] / row["signed"], 1) if row["signed"] else None
+        bars.append(bar)
+    return bars
+
+
+def by_intermediary(claims: QuerySet, total: int, limit: int = TOP_INTERMEDIARIES) -> list[Bar]:
+    """Claims relayed by each intermediary, the busiest first."""
+    rows = (
+        attributions_of(claims)
+        .order_by()
+        .filter(intermediary__isnull=False)
+        .values("intermediary", "intermediary__name")
+        .annotate(n=Count("claim", distinct=True))
+        .order_by("-n", "intermediary__name", "intermediary")[:limit]
+    )
+    return [
+        Bar(row["intermediary__name"], row["n"], total, {"intermediary": row["intermediary"]})
+        for row in rows
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Named and anonymous, by outlet and by week
+
+
+def _anonymity_stacks(
+    label: str, claims: int, anonymous: int, attributed: int, filters: dict[str, Any] | None
+) -> Stack:
+    def link(extra: dict[str, str]) -> dict[str, Any] | None:
+        return None if filters is None else {**filters, **extra}
+
+    segments = [
+        Bar("Anonymous source", anonymous, claims, link({"anonymity": "anonymous"}), "anon"),
+        Bar("Named only", attributed - anonymous, claims, link({"anonymity": "named"}), "named"),
+        Bar("No source", claims - attributed, claims, link({"sources": "0"}), "none"),
+    ]
+    return Stack(label, segments, filters)
+
+
+def _anonymous_per_claim(claims: QuerySet, **keys: Any) -> QuerySet:
+    """One row per attributed claim: its `keys`, and how many of its sources are anonymous."""
+    return (
+        attributions_of(claims)
+        .order_by()
+        .values("claim", **keys)
+        .annotate(anon=Count("pk", filter=Q(source__is_anonymous=True)))
+    )
+
+
+def by_outlet(claims: QuerySet, limit: int = TOP_OUTLETS) -> list[Stack]:
+    """Claims citing anonymous sources, named only, or none, for the outlets with most claims."""
+    totals = list(
+        _plain(claims)
+        .values("article__outlet")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "article__outlet")[:limit]
+    )
+    outlets = [row["article__outlet"] for row in totals]
+    inner = _anonymous_per_claim(
+        claims.filter(article__outlet__in=outlets), outlet=F("claim__article__outlet")
+    )
+    counts = {
+        row["outlet"]: row for row in _grouped(inner, ["outlet"], {"anonymous": '"anon" > 0'})
+    }
+    stacks = []
+    for row in totals:
+        outlet = row["article__outlet"]
+        found = counts.get(outlet, {"claims": 0, "anonymous": 0})
+        stacks.append(
+            _anonymity_stacks(
+                outlet or NO_OUTLET,
+                row["n"],
+                found["anonymous"] or 0,
+                found["claims"],
+                # The queue cannot ask for "no outlet": that bar has no link.
+                {"outlet": outlet} if outlet else None,
+            )
+        )
+    return stacks
+
+
+def _monday(day: date | str) -> date:
+    if isinstance(day, str):  # SQLite hands back the raw text of an expression
+        day = date.fromisoformat(day[:10])
+    return day - timedelta(days=day.weekday())
+
+
+def anonymous_trend(claims: QuerySet) -> list[Stack]:
+    """Per week, the claims citing an anonymous source, named ones only, or none."""
+    by_day = (
+        _plain(claims).annotate(day=claim_date()).values("day").annotate(n=Count("pk")).order_by()
+    )
+    inner = _anonymous_per_claim(
+        claims,
+        day=claim_date("claim__"),
+    )
+    weeks: dict[date, list[int]] = {}
+    # Days fold into weeks here: a few hundred groups, whatever the number of claims.
+    for row in by_day:
+        if row["day"] is not None:
+            weeks.setdefault(_monday(row["day"]), [0, 0, 0])[0] += row["n"]
+    for row in _grouped(inner, ["day"], {"anonymous": '"anon" > 0'}):
+        if row["day"] is not None:
+            week = weeks.setdefault(_monday(row["day"]), [0, 0, 0])
+            week[1] += row["anonymous"] or 0
+            week[2] += row["claims"]
+    stacks = []
+    for monday in sorted(weeks):
+        claims_n, anonymous, attributed = weeks[monday]
+        sunday = monday + timedelta(days=6)
+        stack = _anonymity_stacks(
+            f"{monday:%-d %b %Y}",
+            claims_n,
+            anonymous,
+            attributed,
+            {"dated_after": monday.isoformat(), "dated_before": sunday.isoformat()},
+        )
+        stack.extra = {"monday": monday, "sunday": sunday}
+        stacks.append(stack)
+    return stacks
+
+
+# ---------------------------------------------------------------------------
+# Everything the page shows
+
+
+@dataclass
+class Insights:
+    """Every figure of the Insights page for one selection of claims."""
+
+    counts: dict[str, int]
+    types: list[Bar]
+    verdicts: list[Stack]
+    anonymity: list[Bar]
+    sources_per_claim: list[Bar]
+    intermediaries: list[Bar]
+    top_sources: list[Bar]
+    outlets: list[Stack]
+    weeks: list[Stack]
+
+
+def insights(claims: QuerySet) -> Insights:
+    """Compute every figure of the page: a fixed number of queries, whatever the data."""
+    counts = profile(claims)
+    types, verdicts = source_types(claims, counts["claims"])
+    return Insights(
+        counts=counts,
+        types=types,
+        verdicts=verdicts,
+        anonymity=anonymity(counts),
+        sources_per_claim=by_source_count(counts),
+        intermediaries=by_intermediary(claims, counts["claims"]),
+        top_sources=top_sources(claims, counts["claims"]),
+        outlets=by_outlet(claims),
+        weeks=anonymous_trend(claims),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Tables: the numbers under each chart, and its CSV file
+
+
+@dataclass
+class Figure:
+    slug: str
+    title: str
+    header: list[str]
+    rows: list[list[Any]]  # cells: a number or text, or a Bar (its count, linked to the queue)
+
+
+def _pct(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
+def figures(data: Insights) -> dict[str, Figure]:
+    """Every chart's numbers as a table, in the page's order, keyed by the CSV's name."""
+    verdict_names = [status.label for status in VERDICTS]
+    stack_header = ["Claims", "Anonymous source", "Named only", "No source", "Anonymous share (%)"]
+
+    def stack_row(stack: Stack) -> list[Any]:
+        anonymous = stack.segments[0]
+        return [stack.total, *stack.segments, anonymous.percent]
+
+    tables = [
+        Figure(
+            "types",
+            "Claims by source type",
+            ["Source type", "Claims", "Share of claims (%)"],
+            [[bar.label, bar, bar.percent] for bar in data.types],
+        ),
+        Figure(
+            "anonymity",
+            "Anonymous sources",
+            ["Attributions", "Count", "Share of attributions (%)", "Claims in the queue"],
+            [[bar.label, bar.count, bar.percent, bar] for bar in data.anonymity],
+        ),
+        Figure(
+            "sources-per-claim",
+            "Sources per claim",
+            ["Sources cited", "Claims", "Share of claims (%)"],
+            [[bar.label, bar, bar.percent] for bar in data.sources_per_claim],
+        ),
+        Figure(
+            "intermediaries",
+            "Relayed through an intermediary",
+            ["Intermediary", "Claims relayed", "Share of claims (%)"],
+            [[bar.label, bar, bar.percent] for bar in data.intermediaries],
+        ),
+        Figure(
+            "verdicts",
+            "Verdicts by source type",
+            ["Source type", *verdict_names, "Claims with a verdict"],
+            [[stack.label, *stack.segments, stack.total] for stack in data.verdicts],
+        ),
+        Figure(
+            "top-sources",
+            "Most cited sources",
+            [
+                "Source",
+                "Named or anonymous",
+                "Claims",
+                "Share of claims (%)",
+                "Signed off",
+                "False or misleading",
+                "False or misleading, of signed off (%)",
+            ],
+            [
+                [
+                    bar.label,
+                    "anonymous" if bar.anonymous else "named",
+                    bar,
+                    bar.percent,
+                    bar.signed,
+                    bar.bad,
+                    _pct(bar.bad_percent),
+                ]
+                for bar in data.top_sources
+            ],
+        ),
+        Figure(
+            "outlets",
+            "Named and anonymous sources by outlet",
+            ["Outlet", *stack_header],
+            [[stack.label, *stack_row(stack)] for stack in data.outlets],
+        ),
+        Figure(
+            "weeks",
+            "Anonymous sources by week",
+            ["Week of (Monday)", *stack_header],
+            [[stack.extra["monday"].isoformat(), *stack_row(stack)] for stack in data.weeks],
+        ),
+    ]
+    return {table.slug: table for table in tables}
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_rows(figure: Figure) -> list[list[Any]]:
+    """The figure's table as CSV rows; text a spreadsheet would run as a formula is defused."""
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, Bar):
+            return value.listed
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return "'" + value
+        return value
+
+    return [figure.header, *([cell(value) for value in row] for row in figure.rows)]
+
+
+def sourcing_strip(claims: QuerySet) -> dict[str, Any]:
+    """The review page's summary of one article: its types, anonymous share, unsourced claims."""
+    counts = profile(claims)
+    types, _ = source_types(claims, counts["claims"])
+    anonymous = counts["anonymous_attributions"]
+    return {
+        "counts": counts,
+        "types": [bar for bar in types if bar.count],
+        "anonymous": Bar("Anonymous", anonymous, counts["attributions"]),
+    }
