@@ -31,6 +31,7 @@ VERBS = {
     "source.changed": "edited the source",
     "source.deleted": "deleted the source",
     "source.merged": "merged a source into",
+    "source.replaced": "replaced the source",
     "source_type.created": "added the source type",
     "source_type.changed": "edited the source type",
     "source_type.deleted": "deleted the source type",
@@ -116,6 +117,11 @@ LABELS = {
     "filters": "filters",
     "rows": "rows",
     "complete": "finished",
+    "retired": "retired",
+    "merged_from": "merged from",
+    "merged_into": "merged into",
+    "replaced_by": "replaced by",
+    "relays_moved": "relay links moved",
 }
 
 CHOICES = {
@@ -239,6 +245,12 @@ def summary_of(event: AuditEvent) -> str:
     if event.action == "attribution.removed" and "source" in changes:
         source = show("source", changes["source"][0])
         return f"{event.actor_name} removed the attribution to {source}"
+    if event.action == "source.merged" and "merged_from" in changes:
+        merged = show("merged_from", changes["merged_from"][1])
+        return f"{event.actor_name} merged “{merged}” into “{event.object_repr}”"
+    if event.action == "source.replaced" and "replaced_by" in changes:
+        by = show("replaced_by", changes["replaced_by"][1])
+        return f"{event.actor_name} replaced the source “{event.object_repr}” with “{by}”"
     if event.action.startswith("evidence.") and "evidence" in changes:
         link = changes["evidence"][1] or changes["evidence"][0]
         return f"{event.actor_name} {verb_of(event)}: {show('evidence', link)}"

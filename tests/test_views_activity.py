@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from factcheck import history, services
-from factcheck.models import AuditEvent
+from factcheck.models import AuditEvent, SourceType
 from factcheck.views import activity as activity_views
 from tests import factories
 
@@ -101,19 +101,17 @@ def test_entries_link_to_their_objects_while_they_exist(logged_in, reviewer, art
     assert by_event[kept_event.pk]["article_url"] == reverse("review", args=[article.pk])
 
 
-def test_source_entries_link_to_the_admin_for_staff_only(client, reviewer):
+def test_source_entries_link_to_the_source_page(client, reviewer):
     source = factories.make_source("Health Ministry")
-    admin = factories.make_user(None, username="boss", is_staff=True, is_superuser=True)
-    admin_url = reverse("admin:factcheck_source_change", args=[source.pk])
+    ministry = SourceType.objects.get(slug="ministry")
+    services.source_type_update(actor=None, source_type=ministry, description="Ministries")
 
     client.force_login(reviewer)
-    as_reviewer = client.get(ACTIVITY).content.decode()
-    client.force_login(admin)
-    as_admin = client.get(ACTIVITY).content.decode()
+    body = client.get(ACTIVITY).content.decode()
 
-    assert admin_url not in as_reviewer
-    assert "Health Ministry" in as_reviewer
-    assert admin_url in as_admin
+    assert f'href="{reverse("source_detail", args=[source.pk])}"' in body
+    assert f'href="{reverse("source_types")}#type-{ministry.pk}"' in body
+    assert "/admin/" not in body
 
 
 @pytest.fixture

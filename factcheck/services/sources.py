@@ -46,7 +46,8 @@ def _name_taken(name: str, exclude_pk: int | None = None) -> Source | None:
 
 
 def _refuse_retired(source_type: SourceType) -> None:
-    if source_type.retired:
+    # Read from the database: the caller's copy may predate the type's retirement.
+    if SourceType.objects.filter(pk=source_type.pk, retired=True).exists():
         raise DomainError(
             f"The source type “{source_type}” is retired: it stays on the sources that have it "
             "but is no longer given to others. Pick another type.",
@@ -311,9 +312,9 @@ def _carry_out(actor, preview: MergePreview, reason: str, *, what: str) -> dict[
             )
             attribution.delete()
         else:
-            changes = _apply(attribution, step.values)
-            attribution.save(update_fields=[*changes, "updated_at"])
-            _record_attribution(actor, "attribution.changed", attribution, changes, reason)
+            changed = _apply(attribution, step.values)
+            attribution.save(update_fields=[*changed, "updated_at"])
+            _record_attribution(actor, "attribution.changed", attribution, changed, reason)
     claim_ids = sorted({step.attribution.claim_id for step in preview.steps})
     Claim.objects.filter(pk__in=claim_ids).update(
         version=models.F("version") + 1, updated_at=timezone.now()
