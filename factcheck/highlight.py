@@ -9,15 +9,34 @@ code points, as everywhere in the workbench; the browser turns its UTF-16
 selection offsets into these (static/factcheck/review.js).
 """
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from html import escape
 from itertools import pairwise
 from typing import Any
 
-from factcheck.models import Claim
+from django.utils.safestring import SafeString, mark_safe
+
+from factcheck.models import Claim, VerificationStatus
+from factcheck.templatetags.factcheck import type_mark
 
 
-@dataclass
+@dataclass(slots=True)
+class Highlight:
+    """What the text shows of a claim: where it lies, its status, its first source's type."""
+
+    pk: int
+    start: int
+    end: int
+    text: str
+    status: str
+    signed_off_at: Any
+    mark_slug: str
+    mark_name: str
+
+
+@dataclass(slots=True)
 class Segment:
     start: int
     text: str
@@ -81,31 +100,53 @@ def _mention_spans(suggestion: Any) -> list[tuple[int, int]]:
 
 
 def paragraphs(
-    text: str, claims: Sequence[Claim], suggestions: Sequence[Any] = ()
+    text: str, claims: Sequence[Claim], suggestions: Sequence[Any] = (), *, only: Any = None
 ) -> list[Paragraph]:
-    """Split the text at line breaks, claim boundaries and suggestion boundaries."""
+    """Split the text at line breaks, claim boundaries and suggestion boundaries.
+
+    One sweep over the cuts, keeping the claims and suggestions open at each: the
+    cost grows with the pieces and what covers them, not pieces × claims (an
+    article with 1,000 claims). `only(start, end)`, when given, keeps just the
+    paragraphs it accepts (a panel action re-renders only the ones it touched).
+    """
     cuts = {0, len(text)}
+    opening: dict[int, list[tuple[str, tuple, Any]]] = {}
+    closing: dict[int, list[tuple[str, tuple, Any]]] = {}
+
+    def span(kind: str, item: Any, start: int, end: int) -> None:
+        cuts.update((start, end))
+        key = (id(item), start, end)
+        opening.setdefault(start, []).append((kind, key, item))
+        closing.setdefault(end, []).append((kind, key, item))
+
     for claim in claims:
-        cuts.update((claim.start, claim.end))
-    mentions = []
+        span("claim", claim, claim.start, claim.end)
     for suggestion in suggestions:
-        cuts.update((suggestion.claim_start, suggestion.claim_end))
-        for span in _mention_spans(suggestion):
-            cuts.update(span)
-            mentions.append((span, suggestion))
+        span("suggestion", suggestion, suggestion.claim_start, suggestion.claim_end)
+        for start, end in _mention_spans(suggestion):
+            span("mention", suggestion, start, end)
+    # What covers the piece starting at each cut, in the order the items were given.
+    order = {id(item): n for n, item in enumerate([*claims, *suggestions])}
+    open_items: dict[str, dict[tuple, Any]] = {"claim": {}, "suggestion": {}, "mention": {}}
     result = []
     line_start = 0
+    sorted_cuts = sorted(cuts)
+    position = 0
     for line in text.split("\n"):
         line_end = line_start + len(line)
-        if line:
-            inner = sorted(cut for cut in cuts if line_start < cut < line_end)
+        if line and (only is None or only(line_start, line_end)):
+            # Bring the open sets up to this line's start.
+            while position < len(sorted_cuts) and sorted_cuts[position] <= line_start:
+                _step(sorted_cuts[position], opening, closing, open_items)
+                position += 1
+            inner = sorted_cuts[position : bisect_left(sorted_cuts, line_end, lo=position)]
             bounds = [line_start, *inner, line_end]
             segments = []
             for start, end in pairwise(bounds):
-                covering = [c for c in claims if c.start <= start and c.end >= end]
-                suggested = [
-                    s for s in suggestions if s.claim_start <= start and s.claim_end >= end
-                ]
+                if start != line_start:
+                    _step(start, opening, closing, open_items)
+                covering = _in_order(open_items["claim"], order)
+                suggested = _in_order(open_items["suggestion"], order)
                 segments.append(
                     Segment(
                         start=start,
@@ -115,9 +156,106 @@ def paragraphs(
                         suggestions=suggested,
                         ends_suggestions=[s for s in suggested if s.claim_end == end],
                         starts_suggestion=any(s.claim_start == start for s in suggested),
-                        mentions=[s for (a, b), s in mentions if a <= start and b >= end],
+                        mentions=_in_order(
+                            {id(s): s for s in open_items["mention"].values()}, order
+                        ),
                     )
                 )
+            position += len(inner)
             result.append(Paragraph(start=line_start, segments=segments))
         line_start = line_end + 1
     return result
+
+
+def _in_order(items: dict, order: dict[int, int]) -> list[Any]:
+    if len(items) < 2:
+        return list(items.values())
+    return sorted(items.values(), key=lambda item: order[id(item)])
+
+
+def _step(cut: int, opening, closing, open_items) -> None:
+    """Move the sweep onto `cut`: what ends there closes, what starts there opens."""
+    for kind, key, _ in closing.get(cut, ()):
+        open_items[kind].pop(key, None)
+    for kind, key, item in opening.get(cut, ()):
+        open_items[kind][key] = item
+
+
+def _ids(items: Sequence[Any]) -> str:
+    return " ".join(str(item.pk) for item in items)
+
+
+def render_paragraph(paragraph: Paragraph, summaries: dict[int, str]) -> SafeString:
+    """The paragraph's pieces as HTML spans, with a mark after each claim and suggestion.
+
+    Written out here rather than in a template loop: an article with 1,000
+    claims has thousands of pieces, and this is ten times faster. `summaries`
+    holds each suggestion's one-line summary, already escaped.
+    """
+    out = []
+    for seg in paragraph.segments:
+        claim, suggestion = seg.innermost, seg.innermost_suggestion
+        classes = []
+        if claim is not None:
+            classes += ["hl", f"st-{claim.status}", f"depth-{seg.depth}"]
+            if claim.signed_off_at:
+                classes.append("locked")
+        if suggestion is not None:
+            classes += ["sg", f"sg-depth-{seg.suggestion_depth}"]
+            if seg.starts_suggestion:
+                classes.append("sg-start")
+            if seg.ends_suggestions:
+                classes.append("sg-end")
+        if seg.mentions:
+            classes.append("sg-part")
+        attrs = [f'data-s="{seg.start}"']
+        if classes:
+            attrs.append(f'class="{" ".join(classes)}"')
+        if claim is not None:
+            attrs.append(f'data-claim="{claim.pk}" data-claims="{_ids(seg.claims)}"')
+        if suggestion is not None:
+            attrs.append(
+                f'data-suggestion="{suggestion.pk}" data-suggestions="{_ids(seg.suggestions)}"'
+            )
+            if seg.opens_suggestion:
+                attrs.append(f'data-opens="suggestion" title="{summaries[suggestion.pk]}"')
+        if seg.mentions:
+            attrs.append(f'data-mentions="{_ids(seg.mentions)}"')
+        out.append(f"<span {' '.join(attrs)}>{escape(seg.text)}</span>")
+        for ended in seg.ends_claims:
+            out.append(
+                f'<sup class="mark" data-claim="{ended.pk}" aria-hidden="true" '
+                f'title="{escape(ended.mark_name or "Unattributed")}">'
+                f"{escape(type_mark(ended.mark_slug))}</sup>"
+            )
+        for ended in seg.ends_suggestions:
+            out.append(
+                f'<sup class="mark sg-mark" data-suggestion="{ended.pk}" aria-hidden="true" '
+                f'title="{summaries[ended.pk]}">{escape(type_mark(ended.source_type_slug))}</sup>'
+            )
+    return mark_safe("".join(out))  # every piece of text above is escaped
+
+
+STATUS_LABELS = dict(VerificationStatus.choices)
+
+
+def render_claim_item(claim: Claim, url: str, *, oob: bool = False) -> SafeString:
+    """One entry of the review page's list of claims: its status and the start of its text."""
+    text = claim.text if len(claim.text) <= 90 else claim.text[:89] + "…"
+    label = STATUS_LABELS.get(claim.status, claim.status)
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return mark_safe(  # every piece of text below is escaped
+        f'<li id="claim-item-{claim.pk}"{swap}><a href="{url}" hx-get="{url}" hx-target="#panel" '
+        f'hx-push-url="true" class="claim-link" data-claim="{claim.pk}">'
+        f'<span class="badge st-{claim.status}">{escape(str(label))}</span> '
+        f'<span dir="auto">{escape(text)}</span></a></li>'
+    )
+
+
+def render_claim_index(claims: Sequence[Claim]) -> SafeString:
+    """The review page's list of claims, in one pass (1,000 claims in a few milliseconds)."""
+    from django.urls import reverse
+
+    pattern = reverse("claim_detail", args=[999999999])
+    items = [render_claim_item(c, pattern.replace("999999999", str(c.pk))) for c in claims]
+    return mark_safe("\n".join(items))

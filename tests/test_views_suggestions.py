@@ -371,7 +371,7 @@ def test_review_page_queries_stay_bounded_with_many_suggestions(
         ],
     )
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(19):
         page = logged_in.get(reverse("review", args=[article.pk]))
 
     assert page.content.decode().count('class="suggestion-link"') == 100

@@ -57,3 +57,19 @@ def type_legend() -> list[tuple[str, str]]:
     ]
     legend.append((TYPE_MARKS["unattributed"], "no source: the outlet's own assertion"))
     return legend
+
+
+@register.simple_tag
+def highlighted(paragraph: Any, summaries: dict[int, str]) -> str:
+    """A paragraph of the review page's text, its claims and suggestions highlighted."""
+    from factcheck.highlight import render_paragraph
+
+    return render_paragraph(paragraph, summaries)
+
+
+@register.simple_tag
+def claim_index(claims: Any) -> str:
+    """The review page's list of an article's claims."""
+    from factcheck.highlight import render_claim_index
+
+    return render_claim_index(claims)

@@ -279,3 +279,54 @@ def test_propose_sign_off_lock_and_reopen(browser, live_server, reviewer, editor
     assert not Claim.objects.get().is_locked
     rita.context.close()
     ed.context.close()
+
+
+def test_an_action_updates_only_what_it_changed_and_the_page_stays_true(
+    page: Page, live_server, reviewer
+):
+    text = "Updates\n\nAlpha said one thing. Beta said another.\n\nGamma stands alone here."
+    article = factories.make_article(title="Updates", text=text)
+    gamma = factories.make_claim(article=article, phrase="Gamma stands alone here.")
+    alpha = factories.make_claim(article=article, phrase="Alpha said one thing.")
+    log_in(page, live_server, "rita")
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    page.wait_for_load_state("load")
+    items = page.locator("#claim-index .claim-link")
+
+    # A new claim goes into the list in its place in the text, and the count follows.
+    select_text(page, "Beta said another.")
+    page.get_by_role("button", name="Add claim").click()
+    expect(page.locator("#claim-panel blockquote")).to_have_text("Beta said another.")
+    beta = Claim.objects.get(text="Beta said another.")
+    expect(items).to_have_count(3)
+    assert items.evaluate_all("els => els.map(e => e.dataset.claim)") == [
+        str(alpha.pk),
+        str(beta.pk),
+        str(gamma.pk),
+    ]
+    expect(page.locator("#claim-count")).to_have_text("3 claims")
+    expect(page.locator(f'#article-text [data-claim="{beta.pk}"]').first).to_have_class(
+        re.compile(r"\bst-unverified\b")
+    )
+
+    # A status change recolours the highlight and the list entry, nothing else moves.
+    page.keyboard.press("2")
+    expect(page.locator(f'#article-text span[data-claim="{beta.pk}"]')).to_have_class(
+        re.compile(r"\bst-in_progress\b")
+    )
+    expect(page.locator(f"#claim-item-{beta.pk} .badge")).to_have_text("In progress")
+    expect(page.locator(f'#article-text span[data-claim="{gamma.pk}"]')).to_have_class(
+        re.compile(r"\bst-unverified\b")
+    )
+
+    # Deleting it takes it out of the text and the list.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#claim-panel").get_by_role("button", name="Delete claim").click()
+    expect(page.locator(f'#article-text [data-claim="{beta.pk}"]')).to_have_count(0)
+    expect(page.locator(f"#claim-item-{beta.pk}")).to_have_count(0)
+    expect(page.locator("#claim-count")).to_have_text("2 claims")
+    expect(page).to_have_url(re.compile(rf"/articles/{article.pk}/$"))
+    # What the answers put together is what a reload shows.
+    shown = page.locator("#article-body").inner_html()
+    page.reload()
+    assert page.locator("#article-body").inner_html() == shown
