@@ -35,8 +35,26 @@ from factcheck.forms import (
     SuggestionDecisionForm,
     SuggestionEditForm,
 )
-from factcheck.models import Article, AuditEvent, Claim, SuggestionRun, VerificationStatus
+from factcheck.models import (
+    Article,
+    Attribution,
+    AuditEvent,
+    Claim,
+    Source,
+    SourceType,
+    SuggestionRun,
+    VerificationStatus,
+)
 from factcheck.services.suggestions import ProposedSuggestion
+from factcheck.source_filters import SourceFilter
+from factcheck.source_forms import (
+    ArticleDeleteForm,
+    MergeForm,
+    SourceDeleteForm,
+    SourceEditForm,
+    SourceTypeAddForm,
+    SourceTypeChangeForm,
+)
 from factcheck.views.queue import BulkForm
 from tests import factories
 from tests.test_url_access import APP_VIEWS, row_counts
@@ -433,6 +451,7 @@ def scene(db) -> Scene:
     attribution = services.attribution_add(
         actor=None, claim=claim, source=factories.make_source("Ministry")
     )
+    factories.make_source("Wire agency", type_slug="news_agency")  # to merge into, or replace with
     link = services.evidence_add(actor=None, claim=claim, url="https://example.org/a")
     start = article.text.index("Another claim there.")
     proposal = ProposedSuggestion(
@@ -473,6 +492,76 @@ def reads(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
         "claim_review_jsonld": (reverse("claim_review_jsonld", args=[claim.pk]), ["x"], {}),
         "suggestion_detail": (reverse("suggestion_detail", args=[scene.suggestion_id]), ["x"], {}),
         "suggestions_state": (reverse("suggestions_state", args=[claim.article_id]), ["x"], {}),
+        **source_reads(scene),
+    }
+
+
+def source_reads(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
+    """The Sources screens' read views (issue 10)."""
+    source_id = Attribution.objects.get(pk=scene.attribution_id).source_id
+    other = str(Source.objects.get(name="Wire agency").pk)
+    return {
+        "sources": (reverse("sources"), [*field_names(SourceFilter().form), "page"], {"q": "min"}),
+        "source_detail": (reverse("source_detail", args=[source_id]), ["x"], {}),
+        "source_types": (reverse("source_types"), ["x"], {}),
+        "source_edit": (reverse("source_edit", args=[source_id]), ["x"], {}),
+        "source_merge": (
+            reverse("source_merge", args=[source_id]),
+            ["into", "q"],
+            {"into": other},
+        ),
+        "source_delete": (reverse("source_delete", args=[source_id]), ["by", "q"], {"by": other}),
+        "article_delete": (reverse("article_delete", args=[scene.claim.article_id]), ["x"], {}),
+    }
+
+
+def source_writes(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
+    """The editors' tools (issue 10): each form with valid values."""
+    source = (
+        Attribution.objects.select_related("source__source_type")
+        .get(pk=scene.attribution_id)
+        .source
+    )
+    other = str(Source.objects.get(name="Wire agency").pk)
+    ministry = SourceType.objects.get(slug="ministry")
+    unused = SourceType.objects.get(slug="document")
+    article_id = scene.claim.article_id
+    return {
+        "source_edit": (
+            reverse("source_edit", args=[source.pk]),
+            field_names(SourceEditForm(source=source)),
+            {"name": "Health Ministry", "source_type": "ministry", "aliases": "MoH"},
+        ),
+        "source_merge": (
+            reverse("source_merge", args=[source.pk]),
+            field_names(MergeForm()),
+            {"into": other},
+        ),
+        "source_delete": (
+            reverse("source_delete", args=[source.pk]),
+            field_names(SourceDeleteForm()),
+            {"action": "replace", "by": other},
+        ),
+        "source_type_add": (
+            reverse("source_type_add"),
+            field_names(SourceTypeAddForm()),
+            {"name": "Leaflet"},
+        ),
+        "source_type_change": (
+            reverse("source_type_change", args=[ministry.pk]),
+            field_names(SourceTypeChangeForm()),
+            {"action": "save", "name": "Ministry or agency"},
+        ),
+        "source_type_delete": (
+            reverse("source_type_delete", args=[unused.pk]),
+            ["confirm"],
+            {"confirm": "delete"},
+        ),
+        "article_delete": (
+            reverse("article_delete", args=[article_id]),
+            field_names(ArticleDeleteForm(article_id=article_id)),
+            {"confirmation": str(article_id)},
+        ),
     }
 
 
@@ -570,6 +659,7 @@ def writes(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
             field_names(BulkForm()),
             {"action": "in_progress", "claims": str(claim.pk)},
         ),
+        **source_writes(scene),
     }
 
 
@@ -595,6 +685,13 @@ WRITE_VIEWS = [
     "suggestion_reject",
     "suggestions_accept_above",
     "suggestions_request",
+    "source_edit",
+    "source_merge",
+    "source_delete",
+    "source_type_add",
+    "source_type_change",
+    "source_type_delete",
+    "article_delete",
 ]
 READ_VIEWS = [
     "home",
@@ -609,6 +706,13 @@ READ_VIEWS = [
     "claim_review_jsonld",
     "suggestion_detail",
     "suggestions_state",
+    "sources",
+    "source_detail",
+    "source_types",
+    "source_edit",
+    "source_merge",
+    "source_delete",
+    "article_delete",
 ]
 
 

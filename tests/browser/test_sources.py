@@ -1,0 +1,68 @@
+"""An editor merges two sources from the Sources page, at laptop and at phone width."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from factcheck import services
+from tests import factories
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+STORY = "Talks resume\n\nOne. Two. Three. Four. Five."
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def duplicates(reviewer):
+    """John Kirby on two claims, and "J. Kirby" on three others (one also John Kirby's)."""
+    article = factories.make_article(title="Talks resume", text=STORY)
+    claims = {
+        n: factories.make_claim(article=article, phrase=n)
+        for n in STORY.split("\n\n")[1].rstrip(".").split(". ")
+    }
+    kirby = factories.make_source("John Kirby", type_slug="named_spokesperson")
+    duplicate = factories.make_source("J. Kirby", type_slug="named_spokesperson")
+    for name in ("One", "Two"):
+        services.attribution_add(actor=reviewer, claim=claims[name], source=kirby)
+    for name in ("Three", "Four", "Five"):
+        services.attribution_add(actor=reviewer, claim=claims[name], source=duplicate)
+    return {"kirby": kirby, "duplicate": duplicate}
+
+
+def sideways(page: Page) -> int:
+    """How far the page scrolls sideways: 0 when nothing is wider than the window."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+@pytest.mark.parametrize("size", [LAPTOP, PHONE], ids=["1366", "390"])
+def test_an_editor_merges_two_sources_from_the_sources_page(
+    page: Page, live_server, editor, duplicates, size
+):
+    page.set_viewport_size(size)
+    log_in(page, live_server, "ed")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sources").click()
+    expect(page.get_by_role("heading", name="Sources", exact=True)).to_be_visible()
+    assert sideways(page) == 0
+
+    page.get_by_label("Name, alias or affiliation").fill("J. Kirby")
+    page.get_by_role("button", name="Apply filters").click()
+    page.locator("#results").get_by_role("link", name="J. Kirby", exact=True).click()
+    expect(page.locator("#claim-total")).to_have_text("3")
+    assert sideways(page) == 0
+
+    page.get_by_role("link", name="Merge into another source…").click()
+    page.get_by_label("Find the source to merge it into").fill("John")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="John Kirby").click()
+    expect(page.locator("#n-moved")).to_have_text("3")
+    assert sideways(page) == 0
+
+    page.get_by_role("button", name="Merge into “John Kirby”").click()
+
+    expect(page.get_by_text("“J. Kirby” was merged into “John Kirby”.")).to_be_visible()
+    expect(page.get_by_role("heading", name="John Kirby")).to_be_visible()
+    expect(page.locator("#claim-total")).to_have_text("5")
+    expect(page.locator(".aliases")).to_contain_text("J. Kirby")
+    assert sideways(page) == 0
