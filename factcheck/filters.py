@@ -121,7 +121,7 @@ def _attributions() -> QuerySet[Attribution]:
 class ClaimFilter(django_filters.FilterSet):
     """Narrow and order claims by what a reviewer or researcher asks of the queue."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Claim text contains")
+    q = django_filters.CharFilter(method="filter_text", label="Search", max_length=500)
     # A column of the claim itself: no join, so none of the filter's default DISTINCT.
     status = django_filters.MultipleChoiceFilter(
         choices=VerificationStatus.choices,
@@ -192,8 +192,9 @@ class ClaimFilter(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Full-text search (factcheck.search): words, "phrases" and prefix*.
         value = value.strip()
-        return queryset.filter(text__icontains=value) if value else queryset
+        return queryset.search(value) if value else queryset
 
     def filter_source_type(self, queryset: QuerySet, name: str, value: SourceType) -> QuerySet:
         typed = Exists(_attributions().filter(source__source_type=value))
@@ -540,7 +541,10 @@ def keyset_page(queryset: QuerySet, query: QueryDict, size: int) -> Page:
         )
         return _with_cursors(page, keys)
     number = page_number(query.get("page"))
-    return _with_cursors(page_of(queryset, number if number <= MAX_OFFSET_PAGE else 1, size), keys)
+    if number > MAX_OFFSET_PAGE or query.get("after") or query.get("before"):
+        # Too far to skip to, or a cursor that cannot be read: the first page.
+        number = 1
+    return _with_cursors(page_of(queryset, number, size), keys)
 
 
 def _with_cursors(page: Page, keys: Sequence[str]) -> Page:

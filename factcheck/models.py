@@ -137,7 +137,15 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(signed_off_at__isnull=False)
 
     def awaiting_sign_off(self) -> "ClaimQuerySet":
-        return self.filter(status__in=VerificationStatus.verdicts(), signed_off_at__isnull=True)
+        # Read off claim_awaiting_sign_off (migration 0012), in the page's order.
+        verdicts = sorted(VerificationStatus.verdicts())
+        return self.filter(signed_off_at__isnull=True, status__in=verdicts)
+
+    def search(self, text: str) -> "ClaimQuerySet":
+        """Claims one of whose texts holds every word, "phrase" and prefix* of `text`."""
+        from factcheck import search
+
+        return search.claims(self, text)
 
     # The Insights figures (factcheck.insights), for this selection of claims.
 
