@@ -10,13 +10,14 @@ import base64
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from factcheck.forms import MAX_ID
@@ -27,7 +28,6 @@ from factcheck.models import (
     Claim,
     SourceType,
     VerificationStatus,
-    claim_date,
     workflow_step,
 )
 
@@ -233,13 +233,23 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=cited.values("claim_id"))
 
     def filter_dated(self, queryset: QuerySet, name: str, value: slice) -> QuerySet:
-        # The range field hands over the first and last moment of its days.
-        queryset = queryset.alias(dated=claim_date())
+        """Claims whose `claim_date()` falls in the range, spelled so indexes can serve it.
+
+        The article's publication date, or for an article without one the
+        claim's creation, in whole UTC days. (The range field hands over the
+        first and last moment of its days.)
+        """
+        published, created = Q(), Q(article__published_on__isnull=True)
         if value.start is not None:
-            queryset = queryset.filter(dated__gte=value.start.date())
+            first = value.start.date()
+            published &= Q(article__published_on__gte=first)
+            created &= Q(created_at__gte=datetime.combine(first, time.min, tzinfo=UTC))
         if value.stop is not None:
-            queryset = queryset.filter(dated__lte=value.stop.date())
-        return queryset
+            last = value.stop.date()
+            published &= Q(article__published_on__lte=last)
+            after = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
+            created &= Q(created_at__lt=after)
+        return queryset.filter(published | created)
 
     def filter_awaiting_sign_off(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.awaiting_sign_off() if value else queryset

@@ -143,6 +143,7 @@ def shoot(base: str, out: Path) -> None:
         page.goto(f"{base}/activity/")
         page.screenshot(path=out / "activity.png")
         shoot_phone(browser, base, out)
+        shoot_insights(browser, base, out)
         shoot_sources(browser, base, out)
         browser.close()
 
@@ -181,6 +182,23 @@ def shoot_sources(browser, base: str, out: Path) -> None:
         page.locator("#results").get_by_role("link", name="John Kirby", exact=True).click()
         page.locator("#claim-total").wait_for()
         page.screenshot(path=out / f"source{suffix}.png", full_page=True)
+        page.close()
+
+
+def shoot_insights(browser, base: str, out: Path) -> None:
+    """The Insights page, whole, at desktop (1,366) and phone (390) width."""
+    for suffix, viewport, scale in (("", (1366, 900), 1), ("-phone", (390, 844), 2)):
+        width, height = viewport
+        page = browser.new_page(
+            viewport={"width": width, "height": height}, device_scale_factor=scale
+        )
+        page.goto(f"{base}/login/")
+        page.get_by_label("User name").fill("reviewer")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/insights/")
+        page.screenshot(path=out / f"insights{suffix}.png", full_page=True)
         page.close()
 
 

@@ -32,7 +32,7 @@ CARRIED = (
     "updated_after",
     "updated_before",
 )
-CHART_WIDTH = 400
+WEEK_CHART_WIDTH = 800
 # Queue filters that take one value: a bar cannot ask for a second one.
 ONE_VALUE = {
     "source_type",
@@ -90,11 +90,12 @@ def _link_all(data: insights.Insights, query: QueryDict) -> None:
 
 def _place_weeks(weeks: list[insights.Stack]) -> None:
     """Where each week's column goes: x and width across the chart, height by anonymous share."""
-    left, plot = 32, CHART_WIDTH - 32
+    left = 42
+    plot = WEEK_CHART_WIDTH - left
     step = plot / len(weeks) if weeks else 0
     for index, week in enumerate(weeks):
         week.x = round(left + index * step, 2)
-        week.w = round(max(step * 0.8, 0.5), 2)
+        week.w = round(min(max(step * 0.8, 0.5), 40), 2)
         week.h = round(100 * week.segments[0].share, 2)
         week.y = round(110 - week.h, 2)
 
@@ -114,7 +115,7 @@ def insights_page(request: HttpRequest) -> HttpResponse:
     context["statuses"] = VerificationStatus.choices
     status = 400 if errors else 200
     if not errors:
-        data = claim_filter.qs.insights()
+        data = insights.cached_insights(claim_filter.qs)
         _link_all(data, query)
         _place_weeks(data.weeks)
         context["data"] = data
@@ -135,7 +136,7 @@ def insights_csv(request: HttpRequest, figure: str) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    figures = insights.figures(claim_filter.qs.insights())
+    figures = insights.figures(insights.cached_insights(claim_filter.qs))
     if figure not in figures:
         raise Http404("No such figure.")
     buffer = io.StringIO()
