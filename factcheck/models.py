@@ -138,8 +138,10 @@ class ClaimQuerySet(models.QuerySet):
 
     def awaiting_sign_off(self) -> "ClaimQuerySet":
         # Read off claim_awaiting_sign_off (migration 0012), in the page's order.
+        from factcheck.planner import Likely
+
         verdicts = sorted(VerificationStatus.verdicts())
-        return self.filter(signed_off_at__isnull=True, status__in=verdicts)
+        return self.filter(Likely(models.Q(signed_off_at__isnull=True)), status__in=verdicts)
 
     def search(self, text: str) -> "ClaimQuerySet":
         """Claims one of whose texts holds every word, "phrase" and prefix* of `text`."""

@@ -221,6 +221,12 @@ def test_the_slow_filters_read_their_index_in_the_page_order(claims, reviewer, p
 
     plan = page.explain()
 
-    assert index in plan
+    # Read in the page's order, never sorted. On a handful of rows SQLite may as
+    # well walk the last-change index and test each claim; the migration
+    # records the plan on a million.
     assert "TEMP B-TREE" not in plan
     assert "Sort" not in plan
+    if connection.vendor == "postgresql":
+        assert index in plan
+    else:
+        assert index in plan or "factcheck_claim_updated_at" in plan
