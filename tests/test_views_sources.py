@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from factcheck import services
+from factcheck import services, source_filters
 from factcheck.models import Claim, Source
 from factcheck.views import sources as source_views
 from tests import factories
@@ -317,3 +317,22 @@ def test_a_source_name_is_escaped(logged_in, db):
     assert "<script>alert(1)</script>" not in body
     assert "<script>alert(1)</script>" not in listing
     assert Source.objects.filter(pk=source.pk).exists()
+
+
+def test_last_seen_pages_walk_the_articles_by_date(logged_in, record, monkeypatch):
+    monkeypatch.setattr(source_views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(source_filters, "WALK_STEP", 1)
+    names = []
+
+    for number in (1, 2, 3):
+        response = logged_in.get(SOURCES, {"sort": "last_seen", "page": str(number)})
+        names += listed(response)
+
+    assert names == ["John Kirby", "Unnamed Israeli official", "AFP"]
+    assert not response.context["page"].has_next
+
+
+def test_last_seen_keeps_to_the_filters(logged_in, record):
+    response = logged_in.get(SOURCES, {"sort": "last_seen", "anonymity": "named"})
+
+    assert listed(response) == ["John Kirby", "AFP"]

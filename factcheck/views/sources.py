@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import push_url
 
 from factcheck import services
-from factcheck.filters import errors_of, page_of, shareable
+from factcheck.filters import errors_of, shareable
 from factcheck.forms import labelled_errors
 from factcheck.models import (
     Article,
@@ -38,6 +38,7 @@ from factcheck.source_filters import (
     SOURCE_SORTS,
     SourceFilter,
     affiliations,
+    page_of_sources,
     seen_on,
     source_figures,
 )
@@ -94,7 +95,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
     source_filter = SourceFilter(request.GET, queryset=Source.objects.select_related("source_type"))
     errors = errors_of(source_filter, ignore=("sort",))
     sources = Source.objects.none() if errors else source_filter.qs
-    page = page_of(sources, request.GET.get("page"), PAGE_SIZE)
+    page = page_of_sources(source_filter, sources, request.GET.get("page"), PAGE_SIZE)
     figures = source_figures([source.pk for source in page.items])
     for source in page.items:
         source.figures = figures[source.pk]
