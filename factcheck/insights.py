@@ -36,7 +36,6 @@ after something changed.
 """
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -44,8 +43,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from factcheck.models import (
     Attribution,
@@ -137,24 +135,24 @@ def _plain(claims: QuerySet) -> QuerySet:
     return claims.order_by().select_related(None).prefetch_related(None)
 
 
-def _grouped(inner: QuerySet, keys: list[str], sums: dict[str, str]) -> list[dict[str, Any]]:
-    """Group the rows of `inner` (one per claim) again by `keys`, counting where each test holds.
+def _grouped(inner: QuerySet, keys: list[str], columns: dict[str, str]) -> list[dict[str, Any]]:
+    """Group the rows of `inner` (one per claim) again by `keys`, adding up `columns`.
 
-    Django cannot GROUP BY over an aggregated subquery, so the outer query is
-    written here around the ORM's own SQL for the inner one.
+    `columns` maps a name to an SQL aggregate over the inner columns, such as
+    'SUM(CASE WHEN "n" = 1 THEN 1 ELSE 0 END)'. Django cannot GROUP BY over an
+    aggregated subquery, so the outer query is written here around the ORM's
+    own SQL for the inner one.
     """
     try:
         sql, params = inner.query.sql_with_params()
     except EmptyResultSet:  # the selection is known to be empty: `claim IN ()`
         return []
     qn = connections[inner.db].ops.quote_name
-    columns = ", ".join(qn(key) for key in keys)
-    counts = ", ".join(
-        f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END) AS {qn(name)}" for name, test in sums.items()
-    )
+    grouping = ", ".join(qn(key) for key in keys)
+    selected = ", ".join(f"{expression} AS {qn(name)}" for name, expression in columns.items())
     query = (
-        f"SELECT {columns}, COUNT(*) AS {qn('claims')}, {counts} "
-        f"FROM ({sql}) profile GROUP BY {columns}"
+        f"SELECT {grouping}, COUNT(*) AS {qn('claims')}, {selected} "
+        f"FROM ({sql}) profile GROUP BY {grouping}"
     )
     with connections[inner.db].cursor() as cursor:
         cursor.execute(query, params)
@@ -162,41 +160,93 @@ def _grouped(inner: QuerySet, keys: list[str], sums: dict[str, str]) -> list[dic
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _count_where(test: str) -> str:
+    return f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END)"
+
+
 # ---------------------------------------------------------------------------
-# Claim-level counts: how many sources each claim cites, and of what kind
+# One pass over the attributions: each claim's sources, counted by claim status
+
+PROFILE_KEYS = [
+    "attributed",
+    "one",
+    "several",
+    "anonymous",
+    "unexplained",
+    "relayed",
+    "attributions",
+    "anonymous_attributions",
+    "unexplained_attributions",
+]
 
 
-def profile(claims: QuerySet) -> dict[str, int]:
-    """Count claims and attributions by how they are sourced, in two queries.
+@dataclass
+class Sourcing:
+    """What one pass counted: per claim status, the profile's counts and each type's claims."""
+
+    by_status: dict[str, dict[str, int]]  # {status: {"attributed": n, ..., "type_3": n}}
+    claims_by_status: dict[str, int]  # every claim of the selection, with a source or not
+    types: list[SourceType]
+
+
+def sourcing(claims: QuerySet) -> Sourcing:
+    """Count the selection's claims by how they are sourced, in three queries.
+
+    The attributions are read once, grouped by claim (in the order of the
+    claim-and-source index, so without sorting them), and the claims' rows
+    grouped again by status: every figure about types, anonymity and the
+    number of sources comes from that one pass.
+    """
+    types = list(SourceType.objects.all())
+    per_type = {f"type_{t.pk}": Count("pk", filter=Q(source__source_type_id=t.pk)) for t in types}
+    per_claim = (
+        attributions_of(claims)
+        .order_by()
+        .values("claim")
+        .annotate(
+            # One status per claim: MAX keeps the GROUP BY to the claim alone, which the
+            # claim-and-source index already orders, so nothing is sorted.
+            status=Max("claim__status"),
+            n=Count("pk"),
+            anon=Count("pk", filter=Q(source__is_anonymous=True)),
+            unexpl=Count("pk", filter=Q(source__is_anonymous=True, anonymity_reason="")),
+            relay=Count("pk", filter=Q(intermediary__isnull=False)),
+            **per_type,
+        )
+    )
+    columns = {
+        "one": _count_where('"n" = 1'),
+        "several": _count_where('"n" >= 2'),
+        "anonymous": _count_where('"anon" > 0'),
+        "unexplained": _count_where('"unexpl" > 0'),
+        "relayed": _count_where('"relay" > 0'),
+        "attributions": 'SUM("n")',
+        "anonymous_attributions": 'SUM("anon")',
+        "unexplained_attributions": 'SUM("unexpl")',
+        **{name: _count_where(f'"{name}" > 0') for name in per_type},
+    }
+    by_status = {}
+    for row in _grouped(per_claim, ["status"], columns):
+        row["attributed"] = row.pop("claims")
+        status = row.pop("status")
+        by_status[status] = {key: int(value or 0) for key, value in row.items()}
+    claims_by_status = dict(
+        _plain(claims).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return Sourcing(by_status, claims_by_status, types)
+
+
+def profile(claims: QuerySet, counted: Sourcing | None = None) -> dict[str, int]:
+    """Count claims and attributions by how they are sourced.
 
     Keys: claims, attributed (claims citing a source), none, one, several (two or
     more sources), anonymous (claims citing an anonymous source), unexplained
     (claims citing one that states no reason), relayed (claims with a relayed
     attribution), attributions, anonymous_attributions, unexplained_attributions.
     """
-    per_claim = (
-        attributions_of(claims)
-        .order_by()
-        .values("claim")
-        .annotate(
-            n=Count("pk"),
-            anon=Count("pk", filter=Q(source__is_anonymous=True)),
-            unexpl=Count("pk", filter=Q(source__is_anonymous=True, anonymity_reason="")),
-            relay=Count("pk", filter=Q(intermediary__isnull=False)),
-        )
-    )
-    counts = per_claim.aggregate(
-        attributed=Count("claim"),
-        one=Count("claim", filter=Q(n=1)),
-        several=Count("claim", filter=Q(n__gte=2)),
-        anonymous=Count("claim", filter=Q(anon__gt=0)),
-        unexplained=Count("claim", filter=Q(unexpl__gt=0)),
-        relayed=Count("claim", filter=Q(relay__gt=0)),
-        attributions=Coalesce(Sum("n"), 0),
-        anonymous_attributions=Coalesce(Sum("anon"), 0),
-        unexplained_attributions=Coalesce(Sum("unexpl"), 0),
-    )
-    counts["claims"] = _plain(claims).count()
+    counted = counted or sourcing(claims)
+    counts = {key: sum(row[key] for row in counted.by_status.values()) for key in PROFILE_KEYS}
+    counts["claims"] = sum(counted.claims_by_status.values())
     counts["none"] = counts["claims"] - counts["attributed"]
     return counts
 
@@ -252,37 +302,21 @@ def by_source_count(counts: dict[str, int]) -> list[Bar]:
 # Source types, and the verdicts under each
 
 
-def _types_by_status(claims: QuerySet) -> dict[int | None, dict[str, int]]:
+def _types_by_status(counted: Sourcing) -> dict[int | None, dict[str, int]]:
     """{source type id: {status: claims}}; None holds the claims with no attribution."""
     table: dict[int | None, dict[str, int]] = {}
-    rows = (
-        attributions_of(claims)
-        .order_by()
-        .values("source__source_type", "claim__status")
-        .annotate(n=Count("claim", distinct=True))
-    )
-    for row in rows:
-        table.setdefault(row["source__source_type"], {})[row["claim__status"]] = row["n"]
-    by_status = dict(
-        _plain(claims).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    attributed = (
-        attributions_of(claims)
-        .order_by()
-        .values("claim__status")
-        .annotate(n=Count("claim", distinct=True))
-    )
-    none = dict(by_status)
-    for row in attributed:
-        none[row["claim__status"]] = none.get(row["claim__status"], 0) - row["n"]
-    table[None] = none
+    for t in counted.types:
+        table[t.pk] = {status: row[f"type_{t.pk}"] for status, row in counted.by_status.items()}
+    table[None] = {
+        status: n - counted.by_status.get(status, {}).get("attributed", 0)
+        for status, n in counted.claims_by_status.items()
+    }
     return table
 
 
-def _types(used: Iterable[int | None]) -> list[SourceType]:
+def _types(table: dict[int | None, dict[str, int]], types: list[SourceType]) -> list[SourceType]:
     """Every current type, and retired ones still in use, in the list's order."""
-    used = set(used)
-    return [t for t in SourceType.objects.all() if not t.retired or t.pk in used]
+    return [t for t in types if not t.retired or any(table.get(t.pk, {}).values())]
 
 
 def _merge_unattributed(
@@ -297,10 +331,13 @@ def _merge_unattributed(
     return merged
 
 
-def source_types(claims: QuerySet, total: int) -> tuple[list[Bar], list[Stack]]:
-    """Claims by source type, and the verdicts of each type's claims (three queries, plus types)."""
-    table = _types_by_status(claims)
-    types = _types(key for key in table if key is not None)
+def source_types(
+    claims: QuerySet, total: int, counted: Sourcing | None = None
+) -> tuple[list[Bar], list[Stack]]:
+    """Claims by source type, and the verdicts of each type's claims."""
+    counted = counted or sourcing(claims)
+    table = _types_by_status(counted)
+    types = _types(table, counted.types)
     merged = _merge_unattributed(table, types)
     bars = [
         Bar(t.name, sum(merged[t.pk].values()), total, {"source_type": t.slug}, key=t.slug)
@@ -330,27 +367,39 @@ def source_types(claims: QuerySet, total: int) -> tuple[list[Bar], list[Stack]]:
 
 
 def top_sources(claims: QuerySet, total: int, limit: int = TOP_SOURCES) -> list[Bar]:
-    """The most cited sources, with their false-or-misleading share of signed-off claims."""
-    signed = Q(claim__signed_off_at__isnull=False)
-    rows = (
+    """The most cited sources, with their false-or-misleading share of signed-off claims.
+
+    Two queries: the most cited sources off the attributions' source index
+    alone, then the verdicts of those few sources' claims.
+    """
+    # A claim cites a source once (attribution_unique_source): rows are claims.
+    ranked = list(
         attributions_of(claims)
         .order_by()
+        .values("source")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "source")[:limit]
+    )
+    signed = Q(claim__signed_off_at__isnull=False)
+    details = {
+        row["source"]: row
+        for row in attributions_of(claims)
+        .order_by()
+        .filter(source__in=[row["source"] for row in ranked])
         .values("source", "source__name", "source__is_anonymous")
-        # A claim cites a source once (attribution_unique_source): rows are claims.
         .annotate(
-            n=Count("pk"),
             signed=Count("pk", filter=signed),
             bad=Count("pk", filter=signed & Q(claim__status__in=BAD_VERDICTS)),
         )
-        .order_by("-n", "source__name", "source")[:limit]
-    )
+    }
     bars = []
-    for row in rows:
-        bar = Bar(row["source__name"], row["n"], total, {"source": row["source"]})
-        bar.anonymous = row["source__is_anonymous"]
-        bar.signed = row["signed"]
-        bar.bad = row["bad"]
-        bar.bad_percent = round(100 * row["bad"] / row["signed"], 1) if row["signed"] else None
+    for row in ranked:
+        found = details[row["source"]]
+        bar = Bar(found["source__name"], row["n"], total, {"source": row["source"]})
+        bar.anonymous = found["source__is_anonymous"]
+        bar.signed = found["signed"]
+        bar.bad = found["bad"]
+        bar.bad_percent = round(100 * bar.bad / bar.signed, 1) if bar.signed else None
         bars.append(bar)
     return bars
 
@@ -390,12 +439,18 @@ def _anonymity_stacks(
 
 
 def _anonymous_per_claim(claims: QuerySet, **keys: Any) -> QuerySet:
-    """One row per attributed claim: its `keys`, and how many of its sources are anonymous."""
+    """One row per attributed claim: its `keys`, and how many of its sources are anonymous.
+
+    Each key has one value per claim; MAX() takes it without grouping by it (see `sourcing`).
+    """
     return (
         attributions_of(claims)
         .order_by()
-        .values("claim", **keys)
-        .annotate(anon=Count("pk", filter=Q(source__is_anonymous=True)))
+        .values("claim")
+        .annotate(
+            **{name: Max(expression) for name, expression in keys.items()},
+            anon=Count("pk", filter=Q(source__is_anonymous=True)),
+        )
     )
 
 
@@ -412,7 +467,8 @@ def by_outlet(claims: QuerySet, limit: int = TOP_OUTLETS) -> list[Stack]:
         claims.filter(article__outlet__in=outlets), outlet=F("claim__article__outlet")
     )
     counts = {
-        row["outlet"]: row for row in _grouped(inner, ["outlet"], {"anonymous": '"anon" > 0'})
+        row["outlet"]: row
+        for row in _grouped(inner, ["outlet"], {"anonymous": _count_where('"anon" > 0')})
     }
     stacks = []
     for row in totals:
@@ -451,7 +507,7 @@ def anonymous_trend(claims: QuerySet) -> list[Stack]:
     for row in by_day:
         if row["day"] is not None:
             weeks.setdefault(_monday(row["day"]), [0, 0, 0])[0] += row["n"]
-    for row in _grouped(inner, ["day"], {"anonymous": '"anon" > 0'}):
+    for row in _grouped(inner, ["day"], {"anonymous": _count_where('"anon" > 0')}):
         if row["day"] is not None:
             week = weeks.setdefault(_monday(row["day"]), [0, 0, 0])
             week[1] += row["anonymous"] or 0
@@ -493,8 +549,9 @@ class Insights:
 
 def insights(claims: QuerySet) -> Insights:
     """Compute every figure of the page: a fixed number of queries, whatever the data."""
-    counts = profile(claims)
-    types, verdicts = source_types(claims, counts["claims"])
+    counted = sourcing(claims)
+    counts = profile(claims, counted)
+    types, verdicts = source_types(claims, counts["claims"], counted)
     return Insights(
         counts=counts,
         types=types,
@@ -666,8 +723,9 @@ def csv_rows(figure: Figure) -> list[list[Any]]:
 
 def sourcing_strip(claims: QuerySet) -> dict[str, Any]:
     """The review page's summary of one article: its types, anonymous share, unsourced claims."""
-    counts = profile(claims)
-    types, _ = source_types(claims, counts["claims"])
+    counted = sourcing(claims)
+    counts = profile(claims, counted)
+    types, _ = source_types(claims, counts["claims"], counted)
     anonymous = counts["anonymous_attributions"]
     return {
         "counts": counts,

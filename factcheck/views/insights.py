@@ -8,6 +8,7 @@ The figures come from `factcheck.insights`, a fixed number of GROUP BY queries.
 import csv
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -54,8 +55,8 @@ def _selection(request: HttpRequest) -> tuple[ClaimFilter, list[tuple[str, str]]
     return claim_filter, errors_of(claim_filter, ignore=("sort",)), query
 
 
-def queue_link(query: QueryDict, filters: dict[str, Any] | None) -> str | None:
-    """The queue's address for the page's filters narrowed by a bar's own.
+def queue_link(base: str, query: QueryDict, filters: dict[str, Any] | None) -> str | None:
+    """The queue's address (`base`) for the page's filters narrowed by a bar's own.
 
     None where the queue cannot list the bar's claims: a bar for another value
     of a one-value filter the page already applies (the claims citing a
@@ -63,17 +64,18 @@ def queue_link(query: QueryDict, filters: dict[str, Any] | None) -> str | None:
     """
     if filters is None:
         return None
-    narrowed = query.copy()
+    narrowed = dict(query.lists())
     for key, value in filters.items():
         values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-        if key in ONE_VALUE and query.getlist(key) not in ([], values):
+        if key in ONE_VALUE and narrowed.get(key, values) != values:
             return None
-        narrowed.setlist(key, values)
-    return reverse("queue") + f"?{narrowed.urlencode()}"
+        narrowed[key] = values
+    return f"{base}?{urlencode(narrowed, doseq=True)}"
 
 
 def _link_all(data: insights.Insights, query: QueryDict) -> None:
     """Give every bar and segment its `link` to the queue (none for an empty one)."""
+    base = reverse("queue")
     bars = [
         *data.types,
         *data.anonymity,
@@ -82,10 +84,10 @@ def _link_all(data: insights.Insights, query: QueryDict) -> None:
         *data.top_sources,
     ]
     for stack in [*data.verdicts, *data.outlets, *data.weeks]:
-        stack.link = queue_link(query, stack.filters) if stack.total else None
+        stack.link = queue_link(base, query, stack.filters) if stack.total else None
         bars.extend(stack.segments)
     for bar in bars:
-        bar.link = queue_link(query, bar.filters) if bar.listed else None
+        bar.link = queue_link(base, query, bar.filters) if bar.listed else None
 
 
 def _place_weeks(weeks: list[insights.Stack]) -> None:
