@@ -160,6 +160,18 @@ def _grouped(inner: QuerySet, keys: list[str], columns: dict[str, str]) -> list[
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _per_claim(attributions: QuerySet, **keys: Any) -> QuerySet:
+    """Group attributions by their claim, carrying `keys`, which have one value per claim.
+
+    MAX() carries the keys so that the GROUP BY is on the claim alone, which
+    SQLite reads off the claim-and-source index without sorting (grouping by
+    the keys as well sorts every row); PostgreSQL hashes the groups either way.
+    """
+    return attributions.values("claim").annotate(
+        **{name: Max(expression) for name, expression in keys.items()}
+    )
+
+
 def _count_where(test: str) -> str:
     return f"SUM(CASE WHEN {test} THEN 1 ELSE 0 END)"
 
@@ -199,20 +211,13 @@ def sourcing(claims: QuerySet) -> Sourcing:
     """
     types = list(SourceType.objects.all())
     per_type = {f"type_{t.pk}": Count("pk", filter=Q(source__source_type_id=t.pk)) for t in types}
-    per_claim = (
-        attributions_of(claims)
-        .order_by()
-        .values("claim")
-        .annotate(
-            # One status per claim: MAX keeps the GROUP BY to the claim alone, which the
-            # claim-and-source index already orders, so nothing is sorted.
-            status=Max("claim__status"),
-            n=Count("pk"),
-            anon=Count("pk", filter=Q(source__is_anonymous=True)),
-            unexpl=Count("pk", filter=Q(source__is_anonymous=True, anonymity_reason="")),
-            relay=Count("pk", filter=Q(intermediary__isnull=False)),
-            **per_type,
-        )
+    attributions = attributions_of(claims).order_by()
+    per_claim = _per_claim(attributions, status=F("claim__status")).annotate(
+        n=Count("pk"),
+        anon=Count("pk", filter=Q(source__is_anonymous=True)),
+        unexpl=Count("pk", filter=Q(source__is_anonymous=True, anonymity_reason="")),
+        relay=Count("pk", filter=Q(intermediary__isnull=False)),
+        **per_type,
     )
     columns = {
         "one": _count_where('"n" = 1'),
@@ -439,18 +444,9 @@ def _anonymity_stacks(
 
 
 def _anonymous_per_claim(claims: QuerySet, **keys: Any) -> QuerySet:
-    """One row per attributed claim: its `keys`, and how many of its sources are anonymous.
-
-    Each key has one value per claim; MAX() takes it without grouping by it (see `sourcing`).
-    """
-    return (
-        attributions_of(claims)
-        .order_by()
-        .values("claim")
-        .annotate(
-            **{name: Max(expression) for name, expression in keys.items()},
-            anon=Count("pk", filter=Q(source__is_anonymous=True)),
-        )
+    """One row per attributed claim: its `keys`, and how many of its sources are anonymous."""
+    return _per_claim(attributions_of(claims).order_by(), **keys).annotate(
+        anon=Count("pk", filter=Q(source__is_anonymous=True))
     )
 
 
