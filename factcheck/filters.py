@@ -494,10 +494,10 @@ def _past(keys: Sequence[str], values: list[Any], forward: bool) -> list[Q]:
 def _read_past(
     queryset: QuerySet, keys: Sequence[str], values: list[Any], forward: bool, limit: int
 ) -> list[Any]:
-    if not forward:
-        queryset = queryset.reverse()
     terms = _past(keys, values, forward)
     if len({key.startswith("-") for key in keys}) == 1:
+        if not forward:
+            queryset = queryset.reverse()
         # One direction: one query. The bound on the first key lets the
         # database seek to the cursor; the OR alone would be read row by row.
         op = "lte" if keys[0].startswith("-") == forward else "gte"
@@ -509,12 +509,19 @@ def _read_past(
     # Mixed directions (the status sort: step up, last change down): no single
     # range of the index holds the rows past the cursor, so read each term's
     # range in turn, the closest first, until the page is full.
+    # Within a term the keys before its own are fixed, so it is ordered by the
+    # rest: SQLite does not see that a fixed computed key needs no sorting.
     rows: list[Any] = []
-    for term in terms:
-        rows += queryset.filter(term)[: limit - len(rows)]
+    for depth, term in zip(range(len(keys) - 1, -1, -1), terms, strict=True):
+        order = [key if forward else _flip(key) for key in keys[depth:]]
+        rows += queryset.filter(term).order_by(*order)[: limit - len(rows)]
         if len(rows) >= limit:
             break
     return rows
+
+
+def _flip(key: str) -> str:
+    return key[1:] if key.startswith("-") else f"-{key}"
 
 
 def keyset_page(queryset: QuerySet, query: QueryDict, size: int) -> Page:
