@@ -492,6 +492,8 @@ def reads(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
         "claim_review_jsonld": (reverse("claim_review_jsonld", args=[claim.pk]), ["x"], {}),
         "suggestion_detail": (reverse("suggestion_detail", args=[scene.suggestion_id]), ["x"], {}),
         "suggestions_state": (reverse("suggestions_state", args=[claim.article_id]), ["x"], {}),
+        "insights": (reverse("insights"), claim_filter_names(), {"status": "unverified"}),
+        "insights_csv": (reverse("insights_csv", args=["types"]), claim_filter_names(), {}),
         **source_reads(scene),
     }
 
@@ -713,6 +715,8 @@ READ_VIEWS = [
     "source_merge",
     "source_delete",
     "article_delete",
+    "insights",
+    "insights_csv",
 ]
 
 

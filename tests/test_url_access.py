@@ -74,6 +74,8 @@ APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "source_type_change": ({POST}, "change_sourcetype"),
     "source_type_delete": ({POST}, "delete_sourcetype"),
     "article_delete": ({GET, POST}, "delete_article"),
+    "insights": ({GET}, None),
+    "insights_csv": ({GET}, None),
 }
 # Open to anyone, and logging out.
 ACCOUNT_VIEWS = {"login", "logout"}
@@ -152,6 +154,7 @@ def world(db) -> World:
             "id": proposer.pk,
             "app_label": "factcheck",
             "url": "no-such-page/",
+            "figure": "types",
         },
         secrets=["Zebra crossing", "zebra budget", "Quokka", "Narwhal"],
     )
