@@ -88,7 +88,7 @@ class Paragraph:
     segments: list[Segment]
 
 
-def _mention_spans(suggestion: Any) -> list[tuple[int, int]]:
+def mention_spans(suggestion: Any) -> list[tuple[int, int]]:
     spans = []
     for start, end in (
         (suggestion.source_start, suggestion.source_end),
@@ -123,7 +123,7 @@ def paragraphs(
         span("claim", claim, claim.start, claim.end)
     for suggestion in suggestions:
         span("suggestion", suggestion, suggestion.claim_start, suggestion.claim_end)
-        for start, end in _mention_spans(suggestion):
+        for start, end in mention_spans(suggestion):
             span("mention", suggestion, start, end)
     # What covers the piece starting at each cut, in the order the items were given.
     order = {id(item): n for n, item in enumerate([*claims, *suggestions])}
@@ -258,4 +258,4 @@ def render_claim_index(claims: Sequence[Claim]) -> SafeString:
 
     pattern = reverse("claim_detail", args=[999999999])
     items = [render_claim_item(c, pattern.replace("999999999", str(c.pk))) for c in claims]
-    return mark_safe("\n".join(items))
+    return mark_safe("".join(items))

@@ -35,7 +35,13 @@ from factcheck.forms import (
     StatusForm,
     labelled_errors,
 )
-from factcheck.highlight import Highlight, paragraphs, render_claim_item
+from factcheck.highlight import (
+    Highlight,
+    mention_spans,
+    paragraphs,
+    render_claim_item,
+    render_paragraph,
+)
 from factcheck.history import changes_of, reasons_of, summary_of
 from factcheck.models import (
     Article,
@@ -85,19 +91,26 @@ def _claims_of(article: Article, within: Q | None = None) -> list[Highlight]:
 ACCEPT_ABOVE = 0.8
 
 
+def _summaries(suggestions: list[Suggestion]) -> dict[int, str]:
+    """Each suggestion's one-line summary (escaped), as its highlight's tooltip shows it."""
+    if not suggestions:
+        return {}
+    names = dict(SourceType.objects.values_list("slug", "name"))
+    summaries = {}
+    for suggestion in suggestions:
+        suggestion.type_name = names.get(suggestion.source_type_slug, "Unknown type")
+        summaries[suggestion.pk] = render_to_string(
+            "factcheck/partials/_suggestion_summary.txt", {"s": suggestion}
+        )
+    return summaries
+
+
 def _suggestion_context(article: Article) -> dict[str, Any]:
     """The article's pending suggestions and its latest suggestion run, in two queries."""
     suggestions = list(
         Suggestion.objects.filter(article=article).pending().order_by("claim_start", "-claim_end")
     )
-    summaries = {}
-    if suggestions:
-        names = dict(SourceType.objects.values_list("slug", "name"))
-        for suggestion in suggestions:
-            suggestion.type_name = names.get(suggestion.source_type_slug, "Unknown type")
-            summaries[suggestion.pk] = render_to_string(
-                "factcheck/partials/_suggestion_summary.txt", {"s": suggestion}
-            )
+    summaries = _summaries(suggestions)
     return {
         "suggestions": suggestions,
         "suggestion_summaries": summaries,
@@ -243,6 +256,8 @@ class TextChange:
     updated: list[int] = field(default_factory=list)
     added: list[int] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
+    # Whether the article's sourcing profile (the strip) may have changed too.
+    sourcing: bool = True
 
     @classmethod
     def of(cls, before: Claim, after: Claim | None) -> "TextChange":
@@ -252,7 +267,7 @@ class TextChange:
         spans.append((after.start, after.end))
         if after.pk != before.pk:
             return cls(spans, added=[after.pk], removed=[before.pk])
-        return cls(spans, updated=[after.pk])
+        return cls(spans, updated=[after.pk], sourcing=False)
 
 
 def _paragraph_bounds(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -269,22 +284,67 @@ def _paragraph_bounds(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
 ITEM_URL_PLACEHOLDER = "999999999"
 
 
-def _text_changes(request: HttpRequest, article: Article, change: TextChange) -> str:
-    """The changed paragraphs and claims-list entries, each to swap in by its id."""
-    bounds = _paragraph_bounds(article.text, change.spans)
-    within = Q(pk__in=[])
-    for start, end in bounds:
-        within |= Q(start__lt=end, end__gt=start)
-    claims = _claims_of(article, within)
-    context = _suggestion_context(article)
-    wanted = set(bounds)
-    context["paragraphs"] = paragraphs(
-        article.text,
-        claims,
-        context["suggestions"],
-        only=lambda start, end: (start, end) in wanted,
+def _patch_range(
+    article: Article, paragraph: tuple[int, int], change: TextChange, suggestions: list
+) -> tuple[int, int]:
+    """The stretch of a paragraph to show again: from the last boundary before the change
+    to the first after it, counting only the boundaries the change leaves in place (those
+    of other claims and suggestions, and the paragraph's ends), which the page has too."""
+    start, end = paragraph
+    low = min(max(a, start) for a, b in change.spans if a < end and b > start)
+    high = max(min(b, end) for a, b in change.spans if a < end and b > start)
+    changed = {*change.updated, *change.added, *change.removed}
+    cuts = {start, end}
+    for pk, a, b in article.claims.filter(start__lt=end, end__gt=start).values_list(
+        "pk", "start", "end"
+    ):
+        if pk not in changed:
+            cuts.update((a, b))
+    for suggestion in suggestions:
+        cuts.update((suggestion.claim_start, suggestion.claim_end))
+        cuts.update(x for x in (suggestion.source_start, suggestion.source_end) if x is not None)
+        cuts.update(x for x in (suggestion.cue_start, suggestion.cue_end) if x is not None)
+    return (
+        max(cut for cut in cuts if start <= cut <= low),
+        min(cut for cut in cuts if high <= cut <= end),
     )
-    listed = {claim.pk: claim for claim in claims}
+
+
+def _text_changes(request: HttpRequest, article: Article, change: TextChange) -> str:
+    """What changed in the text, as patches, and in the claims list, by id.
+
+    Each patch carries the pieces of one stretch of a paragraph (static/factcheck/
+    review.js puts them in place of the page's pieces there): a status change on
+    an article of 1,000 claims sends back that claim's few pieces, not the text.
+    """
+    pending = list(
+        Suggestion.objects.filter(article=article).pending().order_by("claim_start", "-claim_end")
+    )
+    context: dict[str, Any] = {}
+    summaries: dict[int, str] = {}
+    patches, listed = [], {}
+    for paragraph in _paragraph_bounds(article.text, change.spans):
+        low, high = _patch_range(article, paragraph, change, pending)
+        # What touches the stretch, its ends included: a claim ending where it
+        # starts still cuts the text there.
+        claims = _claims_of(article, Q(start__lte=high, end__gte=low))
+        listed.update((claim.pk, claim) for claim in claims)
+        suggestions = [
+            s
+            for s in pending
+            if (s.claim_start <= high and s.claim_end >= low)
+            or any(a <= high and b >= low for a, b in mention_spans(s))
+        ]
+        summaries.update(_summaries(suggestions))
+        [whole] = paragraphs(
+            article.text, claims, suggestions, only=lambda a, b, p=paragraph: (a, b) == p
+        )
+        whole.segments = [seg for seg in whole.segments if low <= seg.start < high]
+        patches.append(
+            f'<template data-paragraph="{paragraph[0]}" data-from="{low}" '
+            f'data-to="{high if high < paragraph[1] else ""}">'
+            f"{render_paragraph(whole, summaries)}</template>"
+        )
     pattern = reverse("claim_detail", args=[ITEM_URL_PLACEHOLDER])
     items = [f'<li id="claim-item-{pk}" hx-swap-oob="delete"></li>' for pk in change.removed]
     for pk in change.updated:
@@ -294,9 +354,11 @@ def _text_changes(request: HttpRequest, article: Article, change: TextChange) ->
     for pk in change.added:
         if pk in listed:
             items.append(_inserted_item(article, listed[pk], pattern))
-    context["changed_items"] = mark_safe("".join(items))  # every piece is built escaped
-    context.update(article=article, strip_oob=True)
-    context["sourcing"] = insights.sourcing_strip(article.claims.all())
+    context["text_patches"] = mark_safe("".join(patches))  # every piece is built escaped
+    context["changed_items"] = mark_safe("".join(items))
+    if change.sourcing:
+        context.update(article=article, strip_oob=True)
+        context["sourcing"] = insights.sourcing_strip(article.claims.all())
     if change.added or change.removed:
         context["claim_total"] = article.claims.count()
     return render_to_string("factcheck/review.html#text-changes", context, request=request)
@@ -412,6 +474,8 @@ def _act(
     extra = extra_of(result) if extra_of else {}
     # The claim's highlight and list entry follow every change (status, lock, source type).
     change = TextChange.of(claim, result)
+    # Sources change only by the attribution forms, and by undo and redo of them.
+    change.sourcing = change.sourcing or form_name == "undo" or form_name.startswith("attribution")
     response = _panel_response(request, result, article, with_text=change, **extra)
     if request.htmx and result is None:
         # The claim is gone (deleted, or its creation undone): so is its address.

@@ -438,8 +438,43 @@
     }
   });
 
+  // A panel action sends back only the stretch of text it changed, as <template>s
+  // in #text-patches (views/review.py, _text_changes): each replaces the pieces of
+  // one paragraph from the piece at data-from up to the one at data-to (or the end).
+  function applyTextPatches() {
+    const box = document.getElementById("text-patches");
+    if (!box?.children.length) return;
+    for (const patch of Array.from(box.querySelectorAll("template"))) {
+      const para = document.getElementById(`para-${patch.dataset.paragraph}`);
+      const first = para?.querySelector(`:scope > [data-s="${patch.dataset.from}"]`);
+      const end = patch.dataset.to
+        ? para?.querySelector(`:scope > [data-s="${patch.dataset.to}"]`)
+        : null;
+      if (!first || (patch.dataset.to && !end)) {
+        // The page is out of step with the text: show it whole again.
+        window.location.reload();
+        return;
+      }
+      for (let node = first; node && node !== end; ) {
+        const next = node.nextSibling;
+        node.remove();
+        node = next;
+      }
+      para.insertBefore(patch.content.cloneNode(true), end);
+    }
+    box.replaceChildren();
+  }
+
+  document.addEventListener("htmx:oobAfterSwap", (event) => {
+    if (event.detail.target?.id === "text-patches") {
+      applyTextPatches();
+      markActive();
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target.id === "panel") {
+      applyTextPatches();
       pending = null;
       showAddButton(null);
       markActive();
