@@ -42,6 +42,7 @@ def test_an_editor_merges_two_sources_from_the_sources_page(
 ):
     page.set_viewport_size(size)
     log_in(page, live_server, "ed")
+    assert cited_on_insights(page) == {"J. Kirby": "3", "John Kirby": "2"}
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sources").click()
     expect(page.get_by_role("heading", name="Sources", exact=True)).to_be_visible()
     assert sideways(page) == 0
@@ -66,3 +67,17 @@ def test_an_editor_merges_two_sources_from_the_sources_page(
     expect(page.locator("#claim-total")).to_have_text("5")
     expect(page.locator(".aliases")).to_contain_text("J. Kirby")
     assert sideways(page) == 0
+
+    # The Insights page counts the merged source's claims together.
+    assert cited_on_insights(page) == {"John Kirby": "5"}
+    assert sideways(page) == 0
+
+
+def cited_on_insights(page: Page) -> dict[str, str]:
+    """The most cited sources, each with its number of claims, as the Insights page's table says."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights").click()
+    rows = page.locator("#table-top-sources tbody tr")
+    expect(rows.first).to_be_visible()
+    return {
+        row.locator("th").inner_text(): row.locator("td").nth(1).inner_text() for row in rows.all()
+    }
