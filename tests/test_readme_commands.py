@@ -67,6 +67,13 @@ NOT_HERE = {
     "DATABASE_URL=postgres://…/factcheck_restored python manage.py restore PATH": (
         "PostgreSQL restore: tests/test_backup.py on the PostgreSQL run"
     ),
+    ".venv/bin/python manage.py benchmark all --claims 1000000 --db /tmp/bench.sqlite3": (
+        "half an hour at a million claims: tests/test_benchmark.py runs every subject small"
+    ),
+    ".venv/bin/python manage.py benchmark insights --database-url "
+    "postgres://postgres@127.0.0.1:5432/factcheck_bench --reuse": (
+        "a PostgreSQL data set built before: tests/test_benchmark.py covers the PostgreSQL path"
+    ),
     ".venv/bin/python manage.py loadtest --users 20 --editors 4 --duration 120": (
         "two minutes against gunicorn: tests/test_loadtest.py runs a 20-second version"
     ),
