@@ -591,3 +591,12 @@ def test_only_editors_see_and_use_article_deletion(client, reviewer, editor, ann
     assert "Only editors can delete articles." in refused.content.decode()
     assert url in editor_page
     assert Article.objects.filter(pk=annotated.pk).exists()
+
+
+@pytest.mark.parametrize("view", ["source_merge", "source_delete"])
+def test_a_null_character_in_the_choosers_search_is_refused_in_words(as_editor, pair, view):
+    response = as_editor.get(reverse(view, args=[pair["duplicate"].pk]), {"q": "Kir\x00by"})
+
+    assert response.status_code == 400
+    assert "Search words: Null characters are not allowed." in response.content.decode()
+    assert Source.objects.filter(pk=pair["duplicate"].pk).exists()

@@ -289,6 +289,15 @@ def _candidates(source: Source, query: str) -> list[Source]:
     return list(others.order_by("name")[:CANDIDATES])
 
 
+def _search_words(request: HttpRequest) -> tuple[str, str]:
+    """The chooser's search words (`?q=`), or the reason they cannot be read (a NUL, say)."""
+    field = forms.CharField(required=False, max_length=255)
+    try:
+        return field.clean(request.GET.get("q", "")[:255]), ""
+    except forms.ValidationError as error:
+        return "", "Search words: " + " ".join(error.messages)
+
+
 def _chosen(request: HttpRequest, name: str) -> tuple[Source | None, str]:
     """The other source named by `?<name>=`, or the reason it cannot be read."""
     value = request.GET.get(name, "").strip()
@@ -332,7 +341,9 @@ def _tool_page(
         except services.DomainError as refusal:
             problem, other = refusal.message, None
             status = 400 if status == 200 else status
-    query = request.GET.get("q", "").strip()[:255]
+    query, unreadable = _search_words(request)
+    if unreadable:
+        problem, status = unreadable, 400
     context = {
         "source": source,
         "other": other,
