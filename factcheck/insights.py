@@ -56,13 +56,7 @@ from factcheck.models import (
 )
 
 UNATTRIBUTED = "unattributed"
-VERDICTS = [
-    VerificationStatus.VERIFIED,
-    VerificationStatus.PARTLY_VERIFIED,
-    VerificationStatus.FALSE,
-    VerificationStatus.MISLEADING,
-    VerificationStatus.UNVERIFIABLE,
-]
+VERDICTS = VerificationStatus.verdicts_in_order()
 BAD_VERDICTS = [VerificationStatus.FALSE, VerificationStatus.MISLEADING]
 TOP_SOURCES = 10
 TOP_INTERMEDIARIES = 10

@@ -29,7 +29,12 @@ class VerificationStatus(models.TextChoices):
 
     @classmethod
     def verdicts(cls) -> set[str]:
-        return {cls.VERIFIED, cls.PARTLY_VERIFIED, cls.FALSE, cls.MISLEADING, cls.UNVERIFIABLE}
+        return set(cls.verdicts_in_order())
+
+    @classmethod
+    def verdicts_in_order(cls) -> list["VerificationStatus"]:
+        """The verdicts in the order pages list them: verified first, unverifiable last."""
+        return [cls.VERIFIED, cls.PARTLY_VERIFIED, cls.FALSE, cls.MISLEADING, cls.UNVERIFIABLE]
 
 
 class WorkflowStep(models.Func):

@@ -163,12 +163,13 @@ def run_step(target: Target, subject: str, step: str, args: list[str], write: Wr
         "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
     }
     command = [sys.executable, "-m", "django", "benchmark", subject, "--step", step]
+    return run_child([*command, *target_args(target), *args], env, write, step)
+
+
+def run_child(command: list[str], env: dict[str, str], write: Write, step: str) -> Any:
+    """Run a benchmark step's process: pass on what it prints, return the result it reports."""
     process = subprocess.Popen(
-        [*command, *target_args(target), *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
+        command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True
     )
     result = None
     for line in process.stdout:

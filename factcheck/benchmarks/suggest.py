@@ -130,23 +130,12 @@ def read_corpus(folder: Path, limit: int | None = None) -> list[tuple[str, str]]
 
 def run_step(step: str, path: Path, corpus_dir: Path, env: dict[str, str], write: Write) -> dict:
     """Run a step of `benchmark suggest` in a child process; return what it reports."""
+    from factcheck.benchmarks.runner import run_child
+
     command = [sys.executable, "-m", "django", "benchmark", "suggest", "--db", str(path)]
-    process = subprocess.Popen(
-        [*command, "--step", step, "--corpus", str(corpus_dir)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
+    return (
+        run_child([*command, "--step", step, "--corpus", str(corpus_dir)], env, write, step) or {}
     )
-    result = None
-    for line in process.stdout:
-        if line.startswith(RESULT_PREFIX):
-            result = json.loads(line.removeprefix(RESULT_PREFIX))
-        else:
-            write(line.rstrip("\n"))
-    if process.wait() != 0:
-        raise CommandError(f"The benchmark step {step!r} failed (exit {process.returncode}).")
-    return result or {}
 
 
 def child(step: str, path: Path, corpus_dir: Path, write: Write) -> None:

@@ -57,13 +57,7 @@ PAGE_SIZE = 50
 SHOWN = 50
 CANDIDATES = 20
 
-VERDICTS = [
-    VerificationStatus.VERIFIED,
-    VerificationStatus.PARTLY_VERIFIED,
-    VerificationStatus.FALSE,
-    VerificationStatus.MISLEADING,
-    VerificationStatus.UNVERIFIABLE,
-]
+VERDICTS = VerificationStatus.verdicts_in_order()
 FALSE_OR_MISLEADING = {VerificationStatus.FALSE, VerificationStatus.MISLEADING}
 
 # What a person without the permission is told, instead of the tool.
