@@ -259,3 +259,73 @@ def render_claim_index(claims: Sequence[Claim]) -> SafeString:
     pattern = reverse("claim_detail", args=[999999999])
     items = [render_claim_item(c, pattern.replace("999999999", str(c.pk))) for c in claims]
     return mark_safe("".join(items))
+
+
+def _truncated(text: str, length: int) -> str:
+    """As the `truncatechars` filter: at most `length` characters, the last an ellipsis."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def render_queue_row(claim: Any, *, can_change: bool, selected: Any) -> SafeString:
+    """One row of the claims queue: the claim, its article, status, sources, people, change."""
+    from django.urls import reverse
+    from django.utils import dateformat, timezone
+
+    cells = []
+    if can_change:
+        checked = " checked" if str(claim.pk) in selected else ""
+        cells.append(
+            f'<td class="pick-col"><input type="checkbox" name="claims" value="{claim.pk}"'
+            f'{checked} aria-label="Select claim #{claim.pk}"></td>'
+        )
+    cells.append(
+        f'<td class="claim-cell"><a href="{reverse("claim_detail", args=[claim.pk])}" dir="auto">'
+        f"{escape(_truncated(claim.text, 160))}</a>\n"
+        f'            <span class="sub">#{claim.pk}</span></td>'
+    )
+    article = claim.article
+    outlet = (
+        f'\n            <span class="sub">{escape(article.outlet)}</span>' if article.outlet else ""
+    )
+    cells.append(
+        f'<td><a href="{reverse("review", args=[claim.article_id])}" dir="auto" '
+        f'class="article-link" title="{escape(article.title)}">{escape(article.title)}</a>'
+        f"{outlet}</td>"
+    )
+    if claim.signed_off_at:
+        step = '<span class="sub">signed off</span>'
+    elif claim.proposed_by_id:
+        step = '<span class="sub">awaiting sign-off</span>'
+    else:
+        step = ""
+    label = STATUS_LABELS.get(claim.status, claim.status)
+    cells.append(
+        f'<td><span class="badge st-{claim.status}">{escape(str(label))}</span>\n'
+        f"            {step}</td>"
+    )
+    queue = reverse("queue")
+    sources = []
+    for attribution in claim.attributions.all():
+        source = attribution.source
+        anonymous = '<span class="type-tag anon">anonymous</span>' if source.is_anonymous else ""
+        sources.append(
+            f'<span class="source"><a href="{queue}?source={attribution.source_id}" dir="auto" '
+            f'title="Claims attributed to this source">{escape(_truncated(source.name, 48))}</a>\n'
+            f'              <span class="type-tag">{escape(source.source_type.name)}</span>'
+            f"{anonymous}</span>"
+        )
+    cells.append(
+        '<td class="sources">'
+        + ("\n".join(sources) or '<span class="muted">Unattributed</span>')
+        + "</td>"
+    )
+    for person in (claim.proposed_by, claim.assigned_to):
+        cells.append(f"<td>{escape(person.username) if person else '—'}</td>")
+    changed = timezone.localtime(claim.updated_at)
+    cells.append(
+        f'<td class="when"><time datetime="{dateformat.format(changed, "c")}">'
+        f"{dateformat.format(changed, 'j M Y')}"
+        f'<span class="sub">{dateformat.format(changed, "H:i")}</span></time></td>'
+    )
+    # Every piece of text above is escaped.
+    return mark_safe("<tr>\n          " + "\n          ".join(cells) + "\n        </tr>")

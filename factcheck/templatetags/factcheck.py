@@ -73,3 +73,11 @@ def claim_index(claims: Any) -> str:
     from factcheck.highlight import render_claim_index
 
     return render_claim_index(claims)
+
+
+@register.simple_tag
+def queue_row(claim: Any, can_change: bool, selected: Any) -> str:
+    """One row of the claims queue (written in Python: 50 rows in a few milliseconds)."""
+    from factcheck.highlight import render_queue_row
+
+    return render_queue_row(claim, can_change=can_change, selected=selected)
