@@ -10,7 +10,7 @@ selection offsets into these (static/factcheck/review.js).
 """
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from itertools import pairwise
@@ -99,15 +99,28 @@ def mention_spans(suggestion: Any) -> list[tuple[int, int]]:
     return spans
 
 
+def _lines(text: str) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each line of the text."""
+    line_start = 0
+    for line in text.split("\n"):
+        yield line_start, line_start + len(line)
+        line_start += len(line) + 1
+
+
 def paragraphs(
-    text: str, claims: Sequence[Claim], suggestions: Sequence[Any] = (), *, only: Any = None
+    text: str,
+    claims: Sequence[Claim],
+    suggestions: Sequence[Any] = (),
+    *,
+    lines: Sequence[tuple[int, int]] | None = None,
 ) -> list[Paragraph]:
     """Split the text at line breaks, claim boundaries and suggestion boundaries.
 
     One sweep over the cuts, keeping the claims and suggestions open at each: the
     cost grows with the pieces and what covers them, not pieces × claims (an
-    article with 1,000 claims). `only(start, end)`, when given, keeps just the
-    paragraphs it accepts (a panel action re-renders only the ones it touched).
+    article with 1,000 claims). `lines`, when given, are the (start, end) of the
+    paragraphs to cut, in text order (a panel action re-renders only the ones it
+    touched); otherwise every paragraph is.
     """
     cuts = {0, len(text)}
     opening: dict[int, list[tuple[str, tuple, Any]]] = {}
@@ -129,12 +142,10 @@ def paragraphs(
     order = {id(item): n for n, item in enumerate([*claims, *suggestions])}
     open_items: dict[str, dict[tuple, Any]] = {"claim": {}, "suggestion": {}, "mention": {}}
     result = []
-    line_start = 0
     sorted_cuts = sorted(cuts)
     position = 0
-    for line in text.split("\n"):
-        line_end = line_start + len(line)
-        if line and (only is None or only(line_start, line_end)):
+    for line_start, line_end in _lines(text) if lines is None else lines:
+        if line_start < line_end:
             # Bring the open sets up to this line's start.
             while position < len(sorted_cuts) and sorted_cuts[position] <= line_start:
                 _step(sorted_cuts[position], opening, closing, open_items)
@@ -163,7 +174,6 @@ def paragraphs(
                 )
             position += len(inner)
             result.append(Paragraph(start=line_start, segments=segments))
-        line_start = line_end + 1
     return result
 
 

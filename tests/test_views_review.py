@@ -682,3 +682,124 @@ def test_assigning_to_someone_without_a_role_or_as_a_viewer_is_refused(client, c
     claim.refresh_from_db()
     assert claim.assigned_to is None
     assert event_count() == before
+
+
+# --- A panel action on a big article ---------------------------------------
+
+
+def _one_line_article(reviewer, count: int) -> Article:
+    """An article whose claims all stand on one line, as the benchmark's big article does."""
+    article = _article_with_claims(reviewer, count)
+    assert article.text.count("\n") == 2
+    return article
+
+
+def _panel_actions(client, claim: Claim) -> dict[str, int]:
+    """The queries of a status change, a source added and removed, a claim added and deleted."""
+    counts = {}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("claim_status", args=[claim.pk]),
+            {"status": "in_progress", "version": claim.version, "reason": ""},
+            **HTMX,
+        )
+    assert response.status_code == 200
+    counts["status"] = len(queries)
+    source = factories.make_source()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("attribution_add", args=[claim.pk]),
+            {"version": claim.version + 1, "source": source.pk, "quote_mode": "paraphrase"},
+            **HTMX,
+        )
+    assert response.status_code == 200
+    counts["attribution"] = len(queries)
+    text = claim.article.text
+    start = text.index("says something.", claim.start)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("claim_create", args=[claim.article_id]),
+            {"start": start, "end": start + 4, "text": "says"},
+            **HTMX,
+        )
+    assert response.status_code == 200
+    counts["create"] = len(queries)
+    added = Claim.objects.get(article=claim.article, start=start, end=start + 4)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("claim_delete", args=[added.pk]), {"version": added.version}, **HTMX
+        )
+    assert response.status_code == 200
+    counts["delete"] = len(queries)
+    return counts
+
+
+def test_a_panel_action_reads_as_many_queries_for_200_claims_on_a_line_as_for_2(
+    logged_in, reviewer
+):
+    small, large = _one_line_article(reviewer, 2), _one_line_article(reviewer, 200)
+
+    counts = [
+        _panel_actions(logged_in, Claim.objects.filter(article=article).order_by("start")[1])
+        for article in (small, large)
+    ]
+
+    assert counts[0] == counts[1]
+
+
+def test_a_status_change_sends_back_only_the_claims_stretch_of_its_line(logged_in, reviewer):
+    article = _one_line_article(reviewer, 200)
+    claim = Claim.objects.filter(article=article).order_by("start")[100]
+
+    response = logged_in.post(
+        reverse("claim_status", args=[claim.pk]),
+        {"status": "in_progress", "version": claim.version, "reason": ""},
+        **HTMX,
+    )
+
+    body = response.content.decode()
+    line = article.text.rfind("\n", 0, claim.start) + 1
+    assert (
+        f'<template data-paragraph="{line}" data-from="{claim.start}" data-to="{claim.end}">'
+        in body
+    )
+    assert body.count("data-claims=") == 1
+    assert '<div id="sourcing-strip"' not in body
+
+
+def test_an_attributions_edit_form_offers_fifty_agencies_and_its_own_beyond_them(logged_in, claim):
+    agencies = [factories.make_source(f"Agency {n:02}", type_slug="news_agency") for n in range(52)]
+    tricky = factories.make_source("<b>Wire & Co</b>", type_slug="news_agency")
+    services.attribution_add(
+        actor=None,
+        claim=claim,
+        source=factories.make_source("Ministry of Health"),
+        quote_mode="direct",
+        intermediary=agencies[51],
+        ground_rule="background",
+    )
+    services.attribution_add(
+        actor=None, claim=claim, source=factories.make_source("A witness"), intermediary=tricky
+    )
+
+    body = logged_in.get(reverse("claim_detail", args=[claim.pk]), **HTMX).content.decode()
+
+    first, second = body.split('name="intermediary">')[1:3]
+    first, second = first.split("</select>")[0], second.split("</select>")[0]
+    # The escaped name sorts first; the fifty offered stop at "Agency 48".
+    assert first.startswith(
+        f'<option value="">—</option><option value="{tricky.pk}">'
+        "&lt;b&gt;Wire &amp; Co&lt;/b&gt;</option>"
+        f'<option value="{agencies[0].pk}">Agency 00</option>'
+    )
+    assert f'<option value="{agencies[48].pk}">Agency 48</option>' in first
+    assert f'value="{agencies[49].pk}"' not in first
+    assert first.endswith(f'<option value="{agencies[51].pk}" selected>Agency 51</option>')
+    assert first.count(" selected") == 1
+    assert f'<option value="{tricky.pk}" selected>&lt;b&gt;Wire &amp; Co&lt;/b&gt;</option>' in (
+        second
+    )
+    assert second.count(" selected") == 1
+    assert '<option value="direct" selected>Direct quote</option>' in body
+    assert '<option value="background" selected>Background</option>' in body
+    assert '<option value="paraphrase" selected>Paraphrase</option>' in body
