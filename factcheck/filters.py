@@ -17,7 +17,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from factcheck.forms import MAX_ID
@@ -197,11 +197,17 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.search(value) if value else queryset
 
     def filter_source_type(self, queryset: QuerySet, name: str, value: SourceType) -> QuerySet:
-        typed = Exists(_attributions().filter(source__source_type=value))
+        typed = _attributions().filter(source__source_type=value)
         if value.slug == UNATTRIBUTED:
             # PRODUCT.md: a claim with no attribution counts as the outlet's own assertion.
-            return queryset.filter(typed | ~Exists(_attributions()))
-        return queryset.filter(typed)
+            # Asked claim by claim (a scalar subquery each), so the database walks the
+            # page's order: PostgreSQL would answer an EXISTS under OR by hashing every
+            # attribution of the type first (1.2 s on a million claims).
+            return queryset.alias(
+                first_typed=Subquery(typed.order_by().values("pk")[:1]),
+                first_any=Subquery(_attributions().order_by().values("pk")[:1]),
+            ).filter(Q(first_typed__isnull=False) | Q(first_any__isnull=True))
+        return queryset.filter(Exists(typed))
 
     def filter_source(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         # One source has few claims: IN lets the database start from the

@@ -222,7 +222,8 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Indexed with the id (claim_updated): the queue's default order, ties included.
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClaimQuerySet.as_manager()
 
@@ -242,6 +243,7 @@ class Claim(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["updated_at", "id"], name="claim_updated"),
             models.Index(fields=["status", "-updated_at"], name="claim_status_updated"),
             models.Index(fields=["assigned_to", "status"], name="claim_assignee_status"),
             models.Index(fields=["proposed_by"], name="claim_proposer"),

@@ -24,6 +24,14 @@ ARABIC = (
 )
 
 
+@pytest.fixture(autouse=True, params=["few", "many"])
+def strategy(request, monkeypatch):
+    """Each test runs both ways: the matches listed by id, and tested claim by claim."""
+    if request.param == "many":
+        monkeypatch.setattr(search, "FEW", 0)
+    return request.param
+
+
 @pytest.fixture
 def claims(reviewer):
     english = factories.make_article(text=ENGLISH, title="Desk notes stall", actor=reviewer)
