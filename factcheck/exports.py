@@ -23,13 +23,14 @@ import io
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing
+from contextlib import closing, contextmanager
 from typing import Any, NamedTuple, TextIO
 
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import F, Func, OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.db.models.fields import TextField
+from django.db.models.sql.constants import MULTI
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -139,6 +140,11 @@ class CsvLine(Func):
     cells, ~800 characters): more than the query itself. The database joins
     the cells instead, quoting each text cell and doubling its quotes, so that
     Python only passes finished lines on. `benchmark export` measures both.
+
+    The line is one function call, `format()` on SQLite and `concat()`
+    elsewhere: a chain of `||` copies the growing line at every step, which
+    doubled what the database spent on a row (measured on 50,000 claims:
+    SQLite 2.6 s of CPU instead of 1.3 s, PostgreSQL 2.5 s instead of 1.75 s).
     """
 
     output_field = TextField()
@@ -147,16 +153,26 @@ class CsvLine(Func):
         super().__init__(*[column.expression() for column in columns])
         self.bare = [column.bare for column in columns]
 
-    def as_sql(self, compiler, connection, **extra_context):
-        parts, params = [], []
+    def _cells(self, compiler) -> tuple[list[str], list[Any]]:
+        """Each cell's SQL, NULL where the cell is empty."""
+        cells, params = [], []
         for bare, expression in zip(self.bare, self.source_expressions, strict=True):
             sql, cell_params = compiler.compile(expression)
             params.extend(cell_params)
-            if bare:
-                parts.append(f"COALESCE(CAST({sql} AS TEXT), '')")
-            else:
-                parts.append(f"""COALESCE('"' || REPLACE({sql}, '"', '""') || '"', '')""")
-        return "(" + " || ',' || ".join(parts) + ")", params
+            cells.append(sql if bare else f"""('"' || REPLACE({sql}, '"', '""') || '"')""")
+        return cells, params
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # concat() reads NULL as empty text, and any value as its text.
+        cells, params = self._cells(compiler)
+        return "concat(" + ", ',', ".join(cells) + ")", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite has concat() only from 3.44; format()'s %s writes NULL as nothing.
+        # The format travels as a parameter: Django reads "%s" in SQL as a placeholder.
+        cells, params = self._cells(compiler)
+        line_format = ",".join(["%s"] * len(cells))
+        return "format(%s, " + ", ".join(cells) + ")", [line_format, *params]
 
 
 def _text(path: str) -> Defused:
@@ -300,25 +316,43 @@ def _ordered_by_attribution(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims.prefetch_related(None).order_by(*ordering, "attributions__id")
 
 
-def streamed(queryset: QuerySet) -> Iterator[Any]:
-    """Read a query's results in chunks, the first of them as soon as the database has it.
+@contextmanager
+def _streaming(using: str) -> Iterator[None]:
+    """Let a query read inside this block send its first rows as soon as the database has them.
 
-    On PostgreSQL `iterator()` reads through a server-side cursor. Outside a
+    On PostgreSQL a chunked read goes through a server-side cursor. Outside a
     transaction Django declares it WITH HOLD, and PostgreSQL then computes the
     whole result before the first row comes (129 s at a million claims): inside
     one, the rows stream. SQLite streams as it is, and a transaction there would
     take the write lock (IMMEDIATE) for the whole download.
     https://docs.djangoproject.com/en/6.1/ref/models/querysets/#with-server-side-cursors
     """
-    if connections[queryset.db].vendor != "postgresql":
-        yield from queryset.iterator(chunk_size=CHUNK_SIZE)
+    if connections[using].vendor != "postgresql":
+        yield
         return
-    with transaction.atomic(using=queryset.db):
-        with connections[queryset.db].cursor() as cursor:
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
             # A big export's estimated cost sets off JIT compilation, which held the
             # first rows back 2.5 s at 50,000 claims and slowed the whole read.
             cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def streamed(queryset: QuerySet) -> Iterator[Any]:
+    """Yield a query's results read in chunks, the first as soon as the database has it."""
+    with _streaming(queryset.db):
         yield from queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
+def _fetched(queryset: QuerySet) -> Iterator[list[tuple]]:
+    """Yield a query's rows as the cursor fetches them, CHUNK_SIZE at a time.
+
+    The raw rows, with no Python step per row: only for values that need no
+    conversion from the database (text and integers).
+    """
+    with _streaming(queryset.db):
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        yield from compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=CHUNK_SIZE)
 
 
 def claim_rows_queryset(claims: QuerySet[Claim]) -> QuerySet:
@@ -328,15 +362,27 @@ def claim_rows_queryset(claims: QuerySet[Claim]) -> QuerySet:
     return _select(_ordered_by_attribution(claims), CLAIM_COLUMNS)
 
 
-def claim_rows(claims: QuerySet[Claim]) -> Iterator[Sequence[Any] | str]:
-    """Yield the claims CSV's header, then one finished CSV line per attribution of each claim."""
+class Lines(list):
+    """Rows the database already wrote as CSV lines (without line ends), passed on together."""
+
+
+def claim_rows(claims: QuerySet[Claim]) -> Iterator[Sequence[Any] | Lines]:
+    """Yield the claims CSV's header, then its lines, one per attribution of each claim.
+
+    The lines come in `Lines` of ROWS_PER_CHUNK: a million rows then take
+    10,000 steps through the generators between the cursor and the response,
+    not a million.
+    """
     yield [column.name for column in CLAIM_COLUMNS]
     lines = (
         _ordered_by_attribution(claims)
         .annotate(export_line=CsvLine(CLAIM_COLUMNS))
-        .values_list("export_line", flat=True)
+        .values_list("export_line")
     )
-    yield from streamed(lines)
+    with closing(_fetched(lines)) as fetched:
+        for rows in fetched:
+            for start in range(0, len(rows), ROWS_PER_CHUNK):
+                yield Lines([row[0] for row in rows[start : start + ROWS_PER_CHUNK]])
 
 
 def audit_rows(events: QuerySet[AuditEvent]) -> Iterator[Sequence[Any]]:
@@ -359,38 +405,39 @@ def _close(iterator: Iterator[Any]) -> None:
         close()
 
 
-def csv_chunks(rows: Iterable[Sequence[Any] | str], *, bom: bool = False) -> Iterator[str]:
+def csv_chunks(rows: Iterable[Sequence[Any] | Lines], *, bom: bool = False) -> Iterator[str]:
     """Turn rows into RFC 4180 CSV text, yielded in chunks of whole lines.
 
-    A row is a sequence of cells, or a `str` that is already a CSV line.
+    A row is a sequence of cells; `Lines` are rows already written as CSV, and
+    make one chunk each (with any rows before them).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # the excel dialect: RFC 4180 quoting and CRLF line ends
+    buffered = 0
     rows = iter(rows)
     if bom:
         # Excel reads a CSV as UTF-8 only when it starts with the byte order mark.
         buffer.write(BOM)
     try:
-        while True:
-            batch = list(itertools.islice(rows, ROWS_PER_CHUNK))
-            lines = [row for row in batch if isinstance(row, str)]
-            if len(lines) == len(batch):
-                # Lines the database finished (CsvLine): only joining is left.
-                if lines:
-                    buffer.write("\r\n".join(lines))
-                    buffer.write("\r\n")
-            else:
-                for row in batch:
-                    if isinstance(row, str):
-                        buffer.write(row + "\r\n")
-                    else:
-                        writer.writerow(row)
-            chunk = buffer.getvalue()
-            if not chunk:
-                return
-            yield chunk
-            buffer.seek(0)
-            buffer.truncate()
+        for row in rows:
+            if isinstance(row, Lines):
+                if row:
+                    # The trailing "" ends the last line too, in the same join.
+                    lines = "\r\n".join([*row, ""])
+                    yield buffer.getvalue() + lines if buffer.tell() else lines
+                    buffer.seek(0)
+                    buffer.truncate()
+                    buffered = 0
+                continue
+            writer.writerow(row)
+            buffered += 1
+            if buffered >= ROWS_PER_CHUNK:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+                buffered = 0
+        if buffer.tell():
+            yield buffer.getvalue()
     finally:
         # Close the rows now, so that `Audited` records the export even when the
         # client went away part way.
@@ -442,7 +489,7 @@ class Audited:
             if header is not None:
                 yield header
             for row in rows:
-                self.count += 1
+                self.count += len(row) if isinstance(row, Lines) else 1
                 yield row
             complete = True
         finally:

@@ -243,6 +243,38 @@ def test_commas_quotes_newlines_and_arabic_survive_a_round_trip(reviewer):
     assert (rows[arabic.pk]["source_name"], rows[arabic.pk]["cue"]) == ("وزارة الصحة، غزة", "قال")
 
 
+def expected_line(row: tuple) -> str:
+    """A row of values as the export writes it: text cells quoted, numbers and codes bare."""
+    cells = []
+    for column, value in zip(exports.CLAIM_COLUMNS, row, strict=True):
+        if value is None:
+            cells.append("")
+        elif column.bare:
+            cells.append(str(value))
+        else:
+            cells.append('"' + value.replace('"', '""') + '"')
+    return ",".join(cells)
+
+
+def test_each_line_is_the_query_values_quoted_text_by_text(reviewer):
+    # The database writes the lines (format() on SQLite, concat() elsewhere); what
+    # it writes must stay what it wrote with `||`, byte for byte.
+    text = 'Title\n\nPrices rose 100%s, "%d" of them.\nقال المتحدث. Nothing else.'
+    article = factories.make_article(title="50% %s", outlet="", text=text)
+    percent = factories.make_claim(article=article, phrase='Prices rose 100%s, "%d" of them.\nقال')
+    bare = factories.make_claim(article=article, phrase="Nothing else")
+    source = factories.make_source('The "%s" desk', type_slug="news_agency", affiliation="")
+    services.attribution_add(actor=reviewer, claim=percent, source=source, cue="said %%")
+    services.evidence_add(actor=reviewer, claim=percent, url="https://a.example/%25s")
+    values = exports.claim_rows_queryset(Claim.objects.all())
+
+    text = claims_csv()
+
+    lines = [expected_line(row) for row in values]
+    assert text == ",".join(HEADER) + "\r\n" + "".join(line + "\r\n" for line in lines)
+    assert [row[4] for row in values] == [percent.pk, bare.pk]
+
+
 @pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])
 def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(trigger, reviewer):
     article = factories.make_article(text="Title\n\nThe figure rose. More text.")
@@ -450,7 +482,7 @@ def test_on_postgresql_the_rows_stream_from_a_cursor_not_held_past_its_transacti
     rows.close()
 
     assert header == HEADER
-    assert first.startswith(f"{Claim.objects.earliest('id').article_id},")
+    assert first[0].startswith(f"{Claim.objects.earliest('id').article_id},")
     assert streaming == [(False, "off")]
     assert open_cursors() == []
     assert not connection.in_atomic_block
@@ -510,8 +542,8 @@ def test_a_download_broken_off_is_audited_with_the_rows_sent(rf, viewer, newsroo
         request_finished.connect(close_old_connections)
 
     event = AuditEvent.objects.get(action="export.claims")
-    assert len(parse(first.decode())) == 1  # the header and one row
-    assert event.changes["rows"] == [None, 1]
+    assert len(parse(first.decode())) == 2  # the header and the first two lines of five
+    assert event.changes["rows"] == [None, 2]
     assert event.changes["complete"] == [None, False]
 
 
