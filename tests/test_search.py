@@ -1,6 +1,9 @@
 """Full-text search (issue 12, point 1): one QuerySet method, on SQLite FTS5 and PostgreSQL."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -177,3 +180,17 @@ def test_many_matches_are_paged_in_the_queue_order(client, reviewer, monkeypatch
     response = client.get(QUEUE, {"q": "alpha"})
 
     assert [claim.pk for claim in response.context["page"].items] == [c.pk for c in made[::-1]]
+
+
+def test_optimize_search_merges_the_indexes_and_the_search_still_finds(claims, reviewer):
+    services.note_add(actor=reviewer, claim=claims["health"], body="Ask the hospital first.")
+    out = io.StringIO()
+
+    call_command("optimize_search", stdout=out)
+
+    if connection.vendor == "sqlite":
+        assert "Merged 4 search indexes: factcheck_claim_fts" in out.getvalue()
+    else:
+        assert "Nothing to merge" in out.getvalue()
+    assert ids("hospital") == {claims["health"].pk}
+    assert ids('"death toll"') == {claims["toll"].pk}

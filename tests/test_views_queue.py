@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from factcheck import services
+from factcheck import filters, services
 from factcheck.filters import ClaimFilter
 from factcheck.models import AuditEvent, Claim, Source, VerificationStatus
 from factcheck.views import queue as queue_views
@@ -177,6 +177,16 @@ def test_each_filter_narrows_the_rows(logged_in, queue_data, query, expected):
     rows = listed(response)
     assert response.status_code == 200
     assert sorted(rows) == sorted(queue_data[key].pk for key in expected)
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0], ids=["common outlet", "rare outlet"])
+def test_an_outlet_lists_its_claims_however_common_it_is(logged_in, queue_data, monkeypatch, share):
+    # A common outlet is tested claim by claim on SQLite, a rare one joined.
+    monkeypatch.setattr(filters, "COMMON_OUTLET_SHARE", share)
+
+    response = logged_in.get(QUEUE, {"outlet": "Wire B"})
+
+    assert sorted(listed(response)) == sorted(queue_data[key].pk for key in ("c3", "c4", "c5"))
 
 
 def test_no_filter_lists_every_claim_once(logged_in, queue_data):

@@ -30,6 +30,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from factcheck import search
 from factcheck.models import (
     Article,
     Attribution,
@@ -335,6 +336,8 @@ def build(total: int, *, seed: int = 5, write: Write = print) -> None:
             cursor.execute(sql)
         # Fresh statistics, as a database in use would have.
         cursor.execute("ANALYZE")
+    # And its search indexes merged, as `manage.py optimize_search` does after an import.
+    search.optimize()
     write(
         f"Built {made:,} claims in {article_id:,} articles, "
         f"{Attribution.objects.count():,} attributions, "
