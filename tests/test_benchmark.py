@@ -230,6 +230,8 @@ def test_each_subject_reuses_the_data_set_and_prints_targets(built, subject):
     if subject == "review":
         assert table["review page, 300 claims"][1] == "< 150 ms"
         assert table["panel: set in progress (htmx answer)"][1] == "< 50 ms"
+        assert table["panel: add a source (the sourcing strip too)"][1] == "< 50 ms"
+        assert table["panel: remove that source (the strip too)"][1] == "< 50 ms"
 
 
 def test_a_database_is_named_once():

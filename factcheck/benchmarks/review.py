@@ -3,7 +3,8 @@
 Through Django's test client, middleware included: the page as served, its
 queries beside those of an ordinary article's page (12 claims), and a status
 change from the claim panel (the htmx POST the panel sends), each on its own
-unverified claim of the big article.
+unverified claim of the big article, then a source added to those claims from
+the panel and taken off again.
 """
 
 from django.db import connection
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from factcheck.benchmarks import data
 from factcheck.benchmarks.timing import Write, counted, row, timed
-from factcheck.models import Article, Claim, VerificationStatus
+from factcheck.models import Article, Attribution, Claim, Source, VerificationStatus
 
 TARGET_PAGE_MS = 150
 TARGET_PANEL_MS = 50
@@ -89,8 +90,65 @@ def measure(*, repeat: int, write: Write) -> tuple[str, list, list[str]]:
                 f"{len(response.content) / 1000:,.0f} kB sent back",
             )
         )
+        rows.extend(_source_round_trip(browser, [claim_id for claim_id, _ in unverified], repeat))
     title = (
         f"Review page, {connection.vendor}: article #{article.pk} with {claims:,} claims and "
         f"{attributions:,} attributions; median of {repeat} run(s), through the test client."
     )
     return title, rows, []
+
+
+def _source_round_trip(browser: Client, claim_ids: list[int], repeat: int) -> list:
+    """Add a registry source to each of the claims from the panel, then take it off again.
+
+    The answers carry the article's sourcing strip, counted afresh; the data set
+    ends as it began, less the claims' versions and with the audit events.
+    """
+    source = Source.objects.exclude(attributions__claim_id__in=claim_ids).order_by("id").first()
+    versions = dict(Claim.objects.filter(pk__in=claim_ids).values_list("id", "version"))
+    adds = iter(claim_ids)
+
+    def add():
+        claim_id = next(adds)
+        response = browser.post(
+            reverse("attribution_add", args=[claim_id]),
+            {"version": versions[claim_id], "source": source.pk, "quote_mode": "paraphrase"},
+            secure=True,
+            **HTMX,
+        )
+        assert response.status_code == 200, response.status_code
+        return response
+
+    add_ms, added = timed(add, repeat)
+    removals = iter(
+        Attribution.objects.filter(claim_id__in=claim_ids, source=source)
+        .order_by("claim_id")
+        .values_list("id", "claim__version")
+    )
+
+    def remove():
+        attribution_id, version = next(removals)
+        response = browser.post(
+            reverse("attribution_remove", args=[attribution_id]),
+            {"version": version, "reason": ""},
+            secure=True,
+            **HTMX,
+        )
+        assert response.status_code == 200, response.status_code
+        return response
+
+    remove_ms, removed = timed(remove, repeat)
+    return [
+        row(
+            "panel: add a source (the sourcing strip too)",
+            add_ms,
+            TARGET_PANEL_MS,
+            f"{len(added.content) / 1000:,.0f} kB sent back",
+        ),
+        row(
+            "panel: remove that source (the strip too)",
+            remove_ms,
+            TARGET_PANEL_MS,
+            f"{len(removed.content) / 1000:,.0f} kB sent back",
+        ),
+    ]

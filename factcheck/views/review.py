@@ -183,7 +183,16 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
             for event in events
         ],
         "can_undo": can_undo,
-        "assignees": list(assignable_users()) if can_edit else [],
+        "assignee_options": (
+            mark_safe(  # every value and label is escaped by _options
+                _options(
+                    [("", "Nobody"), *assignable_users().values_list("pk", "username")],
+                    claim.assigned_to_id,
+                )
+            )
+            if can_edit
+            else ""
+        ),
         "status_keys": STATUS_KEYS,
         "statuses": VerificationStatus.choices,
         "quote_modes": QuoteMode.choices,
@@ -193,7 +202,11 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         "attribution_options": (
             _attribution_options(
                 claim.attributions.all(),
-                list(Source.objects.filter(source_type__slug="news_agency")[:50]),
+                list(
+                    Source.objects.filter(source_type__slug="news_agency").values_list(
+                        "pk", "name"
+                    )[:50]
+                ),
             )
             if can_edit and claim.attributions.all()
             else {}
@@ -214,18 +227,19 @@ def _options(choices: Iterable[tuple[Any, Any]], selected: Any) -> str:
 
 
 def _attribution_options(
-    attributions: list[Attribution], relay_sources: list[Source]
+    attributions: Iterable[Attribution], relays: list[tuple[int, str]]
 ) -> dict[int, dict[str, SafeString]]:
     """The options of each attribution's edit form, by attribution id.
 
-    Written here rather than in template loops: three attributions offer 50
-    relaying agencies each, and the loops were most of the panel's rendering.
+    `relays` are the agencies offered as intermediaries, (id, name). Written here
+    rather than in template loops: three attributions offer 50 agencies each, and
+    the loops were most of the panel's rendering.
     """
-    relays = [(source.pk, source.name) for source in relay_sources]
+    offered = {pk for pk, _ in relays}
     options = {}
     for attribution in attributions:
         relayed_by = attribution.intermediary
-        extra = [] if relayed_by is None or relayed_by in relay_sources else [relayed_by]
+        extra = [] if relayed_by is None or relayed_by.pk in offered else [relayed_by]
         options[attribution.pk] = {
             name: mark_safe(html)  # every value and label is escaped by _options
             for name, html in (
@@ -387,6 +401,20 @@ def _patch_range(
     )
 
 
+def _touching(bounds: list[tuple[int, int]]) -> Q:
+    """Suggestions with a span or an end in one of the paragraphs: all that cut them."""
+    near = Q(pk__in=[])
+    for start, end in bounds:
+        for first, last in (
+            ("claim_start", "claim_end"),
+            ("source_start", "source_end"),
+            ("cue_start", "cue_end"),
+        ):
+            near |= Q(**{f"{first}__lte": end, f"{last}__gte": start})
+            near |= Q(**{f"{first}__range": (start, end)}) | Q(**{f"{last}__range": (start, end)})
+    return near
+
+
 def _text_changes(request: HttpRequest, article: Article, change: TextChange) -> str:
     """What changed in the text, as patches, and in the claims list, by id.
 
@@ -394,13 +422,17 @@ def _text_changes(request: HttpRequest, article: Article, change: TextChange) ->
     review.js puts them in place of the page's pieces there): a status change on
     an article of 1,000 claims sends back that claim's few pieces, not the text.
     """
+    bounds = _paragraph_bounds(article.text, change.spans)
     pending = list(
-        Suggestion.objects.filter(article=article).pending().order_by("claim_start", "-claim_end")
+        Suggestion.objects.filter(article=article)
+        .pending()
+        .filter(_touching(bounds))
+        .order_by("claim_start", "-claim_end")
     )
     context: dict[str, Any] = {}
     summaries: dict[int, str] = {}
     patches, listed = [], {}
-    for paragraph in _paragraph_bounds(article.text, change.spans):
+    for paragraph in bounds:
         low, high = _patch_range(article, paragraph, change, pending)
         # What touches the stretch, its ends included: a claim ending where it
         # starts still cuts the text there.
