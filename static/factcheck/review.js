@@ -156,12 +156,28 @@
     details.querySelector("input[name=source_name]")?.focus();
   }
 
+  // The claim the last j / k asked for, until its panel is in place: keys
+  // pressed faster than panels arrive still step one claim each, and only the
+  // last one's panel is fetched to the end.
+  let steppingTo = null;
+  let steppingLink = null;
+
   function stepClaim(delta) {
     const links = Array.from(document.querySelectorAll(".claim-link"));
     if (!links.length) return;
-    const index = links.findIndex((link) => link.dataset.claim === currentClaim());
+    const from = steppingTo ?? currentClaim();
+    const index = links.findIndex((link) => link.dataset.claim === from);
     const next = index === -1 ? (delta > 0 ? 0 : links.length - 1) : index + delta;
-    if (next >= 0 && next < links.length) links[next].click();
+    if (next < 0 || next >= links.length) return;
+    if (steppingLink) htmx.trigger(steppingLink, "htmx:abort");
+    steppingTo = links[next].dataset.claim;
+    steppingLink = links[next];
+    steppingLink.click();
+  }
+
+  function stepDone() {
+    steppingTo = null;
+    steppingLink = null;
   }
 
   function markActive() {
@@ -474,6 +490,7 @@
 
   document.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target.id === "panel") {
+      if (currentClaim() === steppingTo) stepDone();
       applyTextPatches();
       pending = null;
       showAddButton(null);
@@ -490,6 +507,10 @@
       }
     }
   });
+
+  // A step whose panel never came (an error, the network) steps from the open claim again.
+  document.addEventListener("htmx:responseError", stepDone);
+  document.addEventListener("htmx:sendError", stepDone);
 
   document.addEventListener("DOMContentLoaded", () => {
     markActive();
