@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -803,3 +805,39 @@ def test_an_attributions_edit_form_offers_fifty_agencies_and_its_own_beyond_them
     assert '<option value="direct" selected>Direct quote</option>' in body
     assert '<option value="background" selected>Background</option>' in body
     assert '<option value="paraphrase" selected>Paraphrase</option>' in body
+
+
+def _strip(html: str) -> str:
+    return re.search(r'<div id="sourcing-strip"[^>]*>(.*?)</div>', html, re.S).group(1)
+
+
+def test_the_strip_a_panel_action_sends_is_the_one_a_reload_shows(logged_in, reviewer):
+    article = _article_with_claims(reviewer, 6)
+    claim = Claim.objects.filter(article=article, attributions__isnull=True).first()
+    official = factories.make_source(
+        "An official", type_slug="anonymous_official", is_anonymous=True
+    )
+
+    added = logged_in.post(
+        reverse("attribution_add", args=[claim.pk]),
+        {"version": claim.version, "source": official.pk, "quote_mode": "paraphrase"},
+        **HTMX,
+    ).content.decode()
+    after_adding = logged_in.get(reverse("review", args=[article.pk])).content.decode()
+    attribution = Attribution.objects.get(source=official)
+    removed = logged_in.post(
+        reverse("attribution_remove", args=[attribution.pk]),
+        {"version": claim.version + 1},
+        **HTMX,
+    ).content.decode()
+    after_removing = logged_in.get(reverse("review", args=[article.pk])).content.decode()
+
+    assert _strip(added) == _strip(after_adding)
+    assert "Anonymous official <strong>1</strong>" in _strip(added)
+    assert "Anonymous: <strong>25.0%</strong> of 4 attributions, 1 giving no reason" in _strip(
+        added
+    )
+    assert "Without a source: <strong>2</strong> of 6 claims" in _strip(added)
+    assert _strip(removed) == _strip(after_removing)
+    assert "Anonymous official" not in _strip(removed)
+    assert "Without a source: <strong>3</strong> of 6 claims" in _strip(removed)
