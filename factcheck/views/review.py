@@ -184,11 +184,9 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         ],
         "can_undo": can_undo,
         "assignee_options": (
-            mark_safe(  # every value and label is escaped by _options
-                _options(
-                    [("", "Nobody"), *assignable_users().values_list("pk", "username")],
-                    claim.assigned_to_id,
-                )
+            _options(
+                [("", "Nobody"), *assignable_users().values_list("pk", "username")],
+                claim.assigned_to_id,
             )
             if can_edit
             else ""
@@ -217,12 +215,14 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
     }
 
 
-def _options(choices: Iterable[tuple[Any, Any]], selected: Any) -> str:
-    """A select's options, the one whose value is `selected` marked so (text escaped)."""
-    return "".join(
-        f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
-        f"{escape(str(label))}</option>"
-        for value, label in choices
+def _options(choices: Iterable[tuple[Any, Any]], selected: Any) -> SafeString:
+    """A select's options, the one whose value is `selected` marked so."""
+    return mark_safe(  # every value and label is escaped
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if value == selected else ""}>'
+            f"{escape(str(label))}</option>"
+            for value, label in choices
+        )
     )
 
 
@@ -231,31 +231,22 @@ def _attribution_options(
 ) -> dict[int, dict[str, SafeString]]:
     """The options of each attribution's edit form, by attribution id.
 
-    `relays` are the agencies offered as intermediaries, (id, name). Written here
-    rather than in template loops: three attributions offer 50 agencies each, and
-    the loops were most of the panel's rendering.
+    `relays` are the agencies offered as intermediaries, (id, name), to which an
+    attribution relayed by another source adds that one. Written here rather than
+    in template loops: three attributions offer 50 agencies each, and the loops
+    were most of the panel's rendering.
     """
     offered = {pk for pk, _ in relays}
     options = {}
     for attribution in attributions:
         relayed_by = attribution.intermediary
-        extra = [] if relayed_by is None or relayed_by.pk in offered else [relayed_by]
+        relaying = relays
+        if relayed_by is not None and relayed_by.pk not in offered:
+            relaying = [*relays, (relayed_by.pk, relayed_by.name)]
         options[attribution.pk] = {
-            name: mark_safe(html)  # every value and label is escaped by _options
-            for name, html in (
-                ("quote_mode", _options(QuoteMode.choices, attribution.quote_mode)),
-                (
-                    "intermediary",
-                    '<option value="">—</option>'
-                    + _options(
-                        [*relays, *((s.pk, s.name) for s in extra)], attribution.intermediary_id
-                    ),
-                ),
-                (
-                    "ground_rule",
-                    _options(services.GroundRule.choices, attribution.ground_rule),
-                ),
-            )
+            "quote_mode": _options(QuoteMode.choices, attribution.quote_mode),
+            "intermediary": _options([("", "—"), *relaying], attribution.intermediary_id),
+            "ground_rule": _options(services.GroundRule.choices, attribution.ground_rule),
         }
     return options
 
