@@ -4,12 +4,13 @@ Each exporter is a generator that yields the header row, then the rows
 (pretix's pattern, see `pretix/base/exporter.py`); `csv_chunks` turns rows into
 CSV text, and `Audited` writes the export's audit event once the rows are out.
 
-The claims CSV is built for a million rows: one query, read in chunks with
-`iterator()`, so the number of queries and the memory used stay the same
-whatever the row count (`manage.py benchmark export` measures it). The
-database does the per-cell work, formula neutralisation and ISO 8601 times
-included, so that Python only moves finished cells from the cursor to the
-`csv` module.
+The claims CSV is built for a million rows: one query, read in chunks as the
+database produces them (`_streaming`), so the first bytes go out at once and
+the number of queries and the memory used stay the same whatever the row
+count (`manage.py benchmark export` measures it). The database does the
+per-cell work, formula neutralisation and ISO 8601 times included, and joins
+each row into its CSV line (`CsvLine`), so that Python only passes chunks of
+finished lines on.
 
 Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
 `@`, tab or carriage return) get a leading `'`, as OWASP recommends:
