@@ -232,6 +232,11 @@ def test_each_subject_reuses_the_data_set_and_prints_targets(built, subject):
         assert table["panel: set in progress (htmx answer)"][1] == "< 50 ms"
         assert table["panel: add a source (the sourcing strip too)"][1] == "< 50 ms"
         assert table["panel: remove that source (the strip too)"][1] == "< 50 ms"
+        # In Chromium, against gunicorn on the same database.
+        assert table["browser: page loaded"][0].endswith("highlighted pieces)")
+        assert table["browser: j, the next claim's panel in place"][1] == "< 100 ms"
+        assert table["browser: k, the previous claim's panel in place"][1] == "< 100 ms"
+        assert table["browser: a selection, until “Add claim” shows"][1] == "< 100 ms"
 
 
 def test_a_database_is_named_once():

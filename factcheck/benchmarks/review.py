@@ -4,13 +4,15 @@ Through Django's test client, middleware included: the page as served, its
 queries beside those of an ordinary article's page (12 claims), and a status
 change from the claim panel (the htmx POST the panel sends), each on its own
 unverified claim of the big article, then a source added to those claims from
-the panel and taken off again.
+the panel and taken off again. Then in Chromium (factcheck.benchmarks.browser):
+the page loaded, `j` and `k`, and a selection in the text.
 """
 
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from factcheck.benchmarks import browser as browser_timings
 from factcheck.benchmarks import data
 from factcheck.benchmarks.timing import Write, counted, row, timed
 from factcheck.models import Article, Attribution, Claim, Source, VerificationStatus
@@ -91,11 +93,14 @@ def measure(*, repeat: int, write: Write) -> tuple[str, list, list[str]]:
             )
         )
         rows.extend(_source_round_trip(browser, [claim_id for claim_id, _ in unverified], repeat))
+    # In Chromium: the page loaded, j / k, a selection (factcheck.benchmarks.browser).
+    in_chromium, notes = browser_timings.measure_review(article, data.admin(), repeat)
+    rows.extend(in_chromium)
     title = (
         f"Review page, {connection.vendor}: article #{article.pk} with {claims:,} claims and "
         f"{attributions:,} attributions; median of {repeat} run(s), through the test client."
     )
-    return title, rows, []
+    return title, rows, notes
 
 
 def _source_round_trip(browser: Client, claim_ids: list[int], repeat: int) -> list:
