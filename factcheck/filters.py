@@ -118,14 +118,20 @@ def applied(filterset: Any, query: QueryDict) -> QueryDict:
 
 # An outlet with at least this share of the articles is walked to, not sorted.
 COMMON_OUTLET_SHARE = 0.01
+# Count no further than this many of an outlet's articles to decide.
+COMMON_OUTLET_CAP = 100_000
 
 
 def _is_common_outlet(outlet: str) -> bool:
-    """Whether the outlet has a large share of the articles (two reads of an index)."""
-    articles = Article.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    limit = int(articles * COMMON_OUTLET_SHARE) + 1
-    found = Article.objects.filter(outlet=outlet).order_by().values("pk")[:limit]
-    return len(found) >= limit
+    """Whether the outlet has a large share of the articles: one query, off the indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(id) FROM factcheck_article), (SELECT COUNT(*) FROM "
+            "(SELECT 1 FROM factcheck_article WHERE outlet = %s LIMIT %s) AS found)",
+            [outlet, COMMON_OUTLET_CAP],
+        )
+        articles, found = cursor.fetchone()
+    return bool(articles) and found >= articles * COMMON_OUTLET_SHARE
 
 
 def _attributions() -> QuerySet[Attribution]:
@@ -195,6 +201,10 @@ class ClaimFilter(django_filters.FilterSet):
         "dated": ("Dated from", "Dated until"),
     }
 
+    # Whether the claims are read a page at a time in the page's order (QueueFilter):
+    # some filters are then spelled so that the database can walk that order.
+    paged = False
+
     class Meta:
         model = Claim
         fields: list[str] = []
@@ -241,7 +251,7 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(Exists(_attributions()), ~anonymous)
 
     def filter_outlet(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if connection.vendor == "sqlite" and _is_common_outlet(value):
+        if self.paged and connection.vendor == "sqlite" and _is_common_outlet(value):
             # SQLite's statistics give every outlet the same share of articles, so it
             # would list an outlet's claims by article and sort them all (142 ms for
             # one outlet in 25 on a million claims). For an outlet this common, a
@@ -291,6 +301,12 @@ class ClaimFilter(django_filters.FilterSet):
         if "workflow_step" in keys:
             queryset = queryset.alias(workflow_step=workflow_step())
         return queryset.order_by(*keys)
+
+
+class QueueFilter(ClaimFilter):
+    """The queue's filters, for a page of claims read in the page's order."""
+
+    paged = True
 
 
 def _actions() -> list[tuple[str, str]]:

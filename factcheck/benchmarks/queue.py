@@ -19,7 +19,7 @@ from django_htmx.middleware import HtmxDetails
 
 from factcheck.benchmarks import data
 from factcheck.benchmarks.timing import Write, row, timed
-from factcheck.filters import CLAIM_SORTS, ClaimFilter, cursor_of, keyset_page
+from factcheck.filters import CLAIM_SORTS, ClaimFilter, QueueFilter, cursor_of, keyset_page
 from factcheck.models import Claim
 from factcheck.views import queue as queue_views
 
@@ -84,7 +84,7 @@ def measure(*, repeat: int, write: Write) -> tuple[str, list, list[str]]:
 
     def time_one(label: str, query: QueryDict) -> None:
         def fetch():
-            claim_filter = ClaimFilter(query, queryset=queue_views.queue_claims())
+            claim_filter = QueueFilter(query, queryset=queue_views.queue_claims())
             return keyset_page(claim_filter.qs, query, size)
 
         def view():

@@ -30,6 +30,7 @@ from factcheck.filters import (
     DEFAULT_CLAIM_SORT,
     PAGING,
     ClaimFilter,
+    QueueFilter,
     errors_of,
     keyset_page,
     page_number,
@@ -97,7 +98,7 @@ def _filter_errors(claim_filter: ClaimFilter) -> list[tuple[str, str]]:
 
 
 def _results_context(request: HttpRequest) -> dict[str, Any]:
-    claim_filter = ClaimFilter(request.GET, queryset=queue_claims())
+    claim_filter = QueueFilter(request.GET, queryset=queue_claims())
     errors = _filter_errors(claim_filter)
     claims = Claim.objects.none() if errors else claim_filter.qs
     can_change = request.user.has_perm("factcheck.change_claim")
