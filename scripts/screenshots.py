@@ -16,16 +16,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from factcheck.chromium import CHROMIUM, CHROMIUM_FLAGS
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "demo-pass-123"
 
 # Moves a few claims through the workflow, so the screens show more than one colour.
@@ -112,9 +105,7 @@ def main() -> None:
 
 def shoot(base: str, out: Path) -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         page.goto(f"{base}/login/")
         page.screenshot(path=out / "login.png")

@@ -27,17 +27,8 @@ from django.test import Client
 from django.urls import reverse
 
 from factcheck.benchmarks.timing import Row, row
+from factcheck.chromium import CHROMIUM, CHROMIUM_FLAGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TARGET_LOAD_MS = 1000
 # A key or a selection answered within 100 ms feels instant (the RAIL model).
 TARGET_KEY_MS = 100

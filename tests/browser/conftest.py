@@ -3,18 +3,9 @@
 import pytest
 from playwright.sync_api import Page
 
+from factcheck.chromium import CHROMIUM, CHROMIUM_FLAGS
 from tests import factories
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "pw-for-tests-123"
 
 
