@@ -18,7 +18,8 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,9 @@ from factcheck.models import AuditEvent
 GENESIS_HASH = "0" * 64
 # An arbitrary constant naming the chain's advisory lock on PostgreSQL.
 CHAIN_LOCK_KEY = 704_851_233
+# Set while a service's transaction holds that lock (`chain_locked`): the
+# services it calls and the events they record need not ask for it again.
+_chain_held: ContextVar[bool] = ContextVar("audit_chain_held", default=False)
 
 TRIGGER_NAMES = (
     "factcheck_auditevent_no_update",
@@ -158,9 +162,26 @@ def lock_chain() -> None:
     Services that lock a claim row take this first, so every writer takes the
     two in the same order (chain, then claim) and none can deadlock another.
     """
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
+    if connection.vendor == "postgresql" and connection.in_atomic_block and not _chain_held.get():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
+@contextmanager
+def chain_locked() -> Iterator[None]:
+    """Take the chain's lock (`lock_chain`) and hold it for the rest of the block.
+
+    Call it as the first thing inside the block's transaction. Within the
+    block, further `lock_chain` calls (a service calling another, the event
+    each records) cost no round trip: a transaction-level lock lasts until
+    the transaction ends, and the block ends before its transaction does.
+    """
+    lock_chain()
+    token = _chain_held.set(True)
+    try:
+        yield
+    finally:
+        _chain_held.reset(token)
 
 
 def record(

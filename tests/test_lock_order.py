@@ -4,7 +4,8 @@ import sqlite3
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from factcheck import audit, services
@@ -176,3 +177,40 @@ def test_a_busy_database_answers_503_with_a_message_and_changes_nothing(
         assert response["HX-Retarget"] == "#alerts"
     assert Claim.objects.get(pk=claim.pk).status == VerificationStatus.UNVERIFIED
     assert AuditEvent.objects.count() == events_before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chain_lock_is_asked_for_once_per_transaction_and_again_in_the_next(
+    client, claim, reviewer
+):
+    """A panel action runs services inside services, each recording an event: one lock query."""
+    client.force_login(reviewer)
+
+    def locks_of_a_status_change(status: str) -> int:
+        version = Claim.objects.get(pk=claim.pk).version
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                reverse("claim_status", args=[claim.pk]),
+                {"status": status, "version": version, "reason": ""},
+                HTTP_HX_REQUEST="true",
+            )
+        assert response.status_code == 200
+        return sum("pg_advisory_xact_lock" in query["sql"] for query in queries)
+
+    expected = 1 if connection.vendor == "postgresql" else 0
+    assert locks_of_a_status_change(VerificationStatus.IN_PROGRESS) == expected
+    # The next change is its own transaction: it must take the lock again.
+    assert locks_of_a_status_change(VerificationStatus.UNVERIFIED) == expected
+    assert Claim.objects.get(pk=claim.pk).status == VerificationStatus.UNVERIFIED
+    assert AuditEvent.objects.filter(claim_id=claim.pk, action="claim.status_changed").count() == 2
+    # Outside any service, recording an event still takes the lock itself.
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        audit.record(
+            actor=reviewer,
+            action="test.recorded",
+            object_type="claim",
+            object_id=claim.pk,
+            object_repr=str(claim),
+            claim_id=claim.pk,
+        )
+    assert sum("pg_advisory_xact_lock" in query["sql"] for query in queries) == expected

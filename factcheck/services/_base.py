@@ -208,13 +208,11 @@ def service[**P, R](func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         if connection.in_atomic_block:
-            with transaction.atomic():
-                audit.lock_chain()
+            with transaction.atomic(), audit.chain_locked():
                 return func(*args, **kwargs)
         for attempt in range(1, RETRIES + 1):
             try:
-                with transaction.atomic():
-                    audit.lock_chain()
+                with transaction.atomic(), audit.chain_locked():
                     return func(*args, **kwargs)
             except DatabaseError as error:
                 if _is_lock_timeout(error):
