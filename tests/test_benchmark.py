@@ -287,3 +287,47 @@ def test_postgresql_gets_a_database_of_its_own(settings):
     assert "Built 60 claims" in out.getvalue()
     assert "on postgresql" in out.getvalue()
     assert "Status change, postgresql" in out.getvalue()
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_suggest_runs_on_postgresql_in_a_database_of_its_own(settings):
+    database = settings.DATABASES["default"]
+    import psycopg
+
+    user, host, port = database["USER"], database["HOST"], database["PORT"]
+    name = f"{database['NAME']}_suggest_bench"
+    url = f"postgres://{user}@{host}:{port}/{name}"
+    maintenance = f"postgres://{user}@{host}:{port}/postgres"
+
+    def drop():
+        with psycopg.connect(maintenance, autocommit=True) as db:
+            for each in (name, f"{name}_2_workers"):
+                db.execute(f'DROP DATABASE IF EXISTS "{each}" WITH (FORCE)')
+
+    drop()
+    out = io.StringIO()
+    try:
+        call_command("benchmark", "suggest", "--articles", "3", "--database-url", url, stdout=out)
+        with psycopg.connect(url) as db:
+            states = dict(
+                db.execute("SELECT state, count(*) FROM factcheck_suggestionrun GROUP BY state")
+            )
+        with psycopg.connect(maintenance) as db:
+            databases = {row[0] for row in db.execute("SELECT datname FROM pg_database")}
+        with pytest.raises(CommandError, match="already has tables"):
+            call_command("benchmark", "suggest", "--articles", "3", "--database-url", url)
+    finally:
+        drop()
+
+    output = out.getvalue()
+    assert "with their figures varied, PostgreSQL," in output
+    table = table_of(output, "Attribution suggester")
+    assert table["runs done, 1 worker"][0].startswith("3 of 3")
+    assert table["runs done, 2 workers"][0].startswith("3 of 3")
+    assert table["runs done, 2 workers"][1:] == ["all", "met"]
+    assert table["pipeline load (once per process)"][2] == "met"
+    # The one-worker run worked through the imported database, which is kept;
+    # the two-worker copy made from it is dropped.
+    assert states == {"done": 3}
+    assert name in databases and f"{name}_2_workers" not in databases

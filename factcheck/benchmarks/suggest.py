@@ -1,6 +1,7 @@
 """Benchmark the attribution suggester: alone on one core, and behind an import with real workers.
 
     python manage.py benchmark suggest [--articles 1000] [--db PATH]
+    python manage.py benchmark suggest --database-url postgres://postgres@127.0.0.1:5432/fc_bench
 
 The corpus is the repository's realistic articles (seeds/*.txt and the development set
 tests/data/*.txt), repeated to reach `--articles`; every repeat has some of its figures
@@ -11,7 +12,7 @@ Each measurement runs in its own process, which loads the pipeline itself:
 - pipeline: a process pinned to one CPU loads the pipeline (timed apart), then suggests for
   up to 200 corpus articles one at a time, each timed in CPU time, and for articles of about
   1,000 words (three or four corpus articles joined);
-- import: a new SQLite database is migrated and the corpus imported with `import_articles`,
+- import: the new database is migrated and the corpus imported with `import_articles`,
   which queues one suggestion run per article in django-tasks-db's table;
 - workers: 1, then 2 real `manage.py db_worker --batch` processes work through that queue,
   each worker count on its own copy of the freshly imported database, timed until they exit;
@@ -19,8 +20,18 @@ Each measurement runs in its own process, which loads the pipeline itself:
 
 The children run the workbench's own settings (`factcheck.settings`: DEBUG off, the database
 task backend), whatever settings the command itself runs under, so that the worker measured is
-the one production runs. The database is the SQLite file `--db` names (refused if it exists or
-is the configured database; the two-worker copy goes beside it) or a temporary one.
+the one production runs. The database is one of:
+
+- SQLite: the file `--db` names (refused if it exists or is the configured database; the
+  two-worker copy goes beside it, made with SQLite's backup API) or a temporary one;
+- PostgreSQL: the database `--database-url` names, under the rules of the other subjects
+  (`runner.check`: created if missing, refused if it has tables or is the configured
+  database). The two-worker copy is `CREATE DATABASE <name>_2_workers TEMPLATE <name>` once
+  the import has finished (a copy of the files, not a second import, so both worker counts
+  start from the same rows), dropped at the end; the imported database is kept, as the
+  `--db` file is. `benchmark all --database-url` runs this subject on `<name>_suggest` on
+  the same server (the shared data set already fills `<name>`), dropped at the end like the
+  temporary SQLite file.
 """
 
 import io
@@ -38,9 +49,12 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import CommandError
+
+from factcheck.benchmarks.runner import Target, check, on_target, run_child, target_args
 
 # The target of issue 9 on this 2-core machine, after the pipeline has loaded.
 TARGET_SECONDS_PER_1000_WORDS = 0.3
@@ -55,6 +69,14 @@ WORKER_TIMEOUT_SECONDS = 3 * 3600
 STEPS = ("pipeline", "import")
 
 Write = Callable[[str], None]
+# Why a second worker does not double the rate, on each database.
+WRITES_IN_TURN = {
+    "SQLite": "On SQLite the workers' writes (runs, suggestions, audit events) take turns on "
+    "the one database lock, so a second worker adds only the parsing it does meanwhile.",
+    "PostgreSQL": "On PostgreSQL every service takes the audit chain's advisory lock when its "
+    "transaction begins (factcheck/services/_base.py), so the workers' writes (runs, "
+    "suggestions, audit events) still take turns; the parsing runs side by side.",
+}
 
 
 # -- The corpus ---------------------------------------------------------------------
@@ -128,23 +150,23 @@ def read_corpus(folder: Path, limit: int | None = None) -> list[tuple[str, str]]
 # -- The steps, each in a child process ------------------------------------------------
 
 
-def run_step(step: str, path: Path, corpus_dir: Path, env: dict[str, str], write: Write) -> dict:
+def run_step(
+    step: str, target: Target, corpus_dir: Path, env: dict[str, str], write: Write
+) -> dict:
     """Run a step of `benchmark suggest` in a child process; return what it reports."""
-    from factcheck.benchmarks.runner import run_child
-
-    command = [sys.executable, "-m", "django", "benchmark", "suggest", "--db", str(path)]
+    command = [sys.executable, "-m", "django", "benchmark", "suggest", *target_args(target)]
     return (
         run_child([*command, "--step", step, "--corpus", str(corpus_dir)], env, write, step) or {}
     )
 
 
-def child(step: str, path: Path, corpus_dir: Path, write: Write) -> None:
+def child(step: str, target: Target, corpus_dir: Path, write: Write) -> None:
     """Carry out one step in this (child) process and print its result as one JSON line."""
-    from django.db import connection
-
-    if Path(connection.settings_dict["NAME"]).resolve() != path:
-        raise CommandError("A benchmark step must run on the benchmark database.")
-    result = pipeline_step(corpus_dir) if step == "pipeline" else import_step(path, corpus_dir)
+    on_target(target)
+    if step == "pipeline":
+        result = pipeline_step(corpus_dir)
+    else:
+        result = import_step(target.label, corpus_dir)
     write(RESULT_PREFIX + json.dumps(result))
 
 
@@ -200,7 +222,7 @@ def pipeline_step(corpus_dir: Path) -> dict[str, Any]:
     }
 
 
-def import_step(path: Path, corpus_dir: Path) -> dict[str, Any]:
+def import_step(label: str, corpus_dir: Path) -> dict[str, Any]:
     """Migrate a new database and import the corpus, which queues a suggestion run per article."""
     from django.core.management import call_command
     from django.db import connection
@@ -211,7 +233,7 @@ def import_step(path: Path, corpus_dir: Path) -> dict[str, Any]:
 
     call_command("migrate", verbosity=0)
     if Article.objects.exists():
-        raise CommandError(f"{path} already holds articles; the benchmark fills only its own.")
+        raise CommandError(f"{label} already holds articles; the benchmark fills only its own.")
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {MARKER_TABLE} (built_at text)")
         cursor.execute(f"INSERT INTO {MARKER_TABLE} VALUES (%s)", [timezone.now().isoformat()])
@@ -229,13 +251,26 @@ def import_step(path: Path, corpus_dir: Path) -> dict[str, Any]:
 # -- The workers ------------------------------------------------------------------------
 
 
-def copy_database(source: Path, target: Path) -> None:
-    """Copy a SQLite database through the backup API (WAL and all)."""
-    with closing(sqlite3.connect(source)) as db, closing(sqlite3.connect(target)) as copy:
-        db.backup(copy)
+def copy_database(source: Target, target: Target) -> None:
+    """Copy the freshly imported database: SQLite's backup API, or PostgreSQL's template."""
+    if source.path and target.path:
+        original, copy = sqlite3.connect(source.path), sqlite3.connect(target.path)
+        with closing(original), closing(copy):
+            original.backup(copy)
+        return
+    from psycopg import sql
+
+    # The import's process has exited; PostgreSQL waits a few seconds for its
+    # sessions to end before it refuses a template that is still in use.
+    with maintenance(source) as db:
+        db.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(database_name(target)), sql.Identifier(database_name(source))
+            )
+        )
 
 
-def run_workers(path: Path, count: int, env: dict[str, str], log: Path) -> dict[str, Any]:
+def run_workers(target: Target, count: int, env: dict[str, str], log: Path) -> dict[str, Any]:
     """Start `count` real workers on the queue and time them until the last has exited."""
     command = [sys.executable, "-m", "django", "db_worker", "--batch", "--no-reload"]
     command += ["--no-startup-delay", "--verbosity", "0"]
@@ -252,15 +287,21 @@ def run_workers(path: Path, count: int, env: dict[str, str], log: Path) -> dict[
     if any(codes):
         tail = log.read_text(errors="replace")[-2000:]
         raise CommandError(f"A worker failed (exit codes {codes}):\n{tail}")
-    return {"workers": count, "seconds": seconds, **tally(path)}
+    return {"workers": count, "seconds": seconds, **tally(target)}
 
 
-def tally(path: Path) -> dict[str, Any]:
+def tally(target: Target) -> dict[str, Any]:
     """Read the runs' outcome from the benchmark database, without Django's connection."""
     from factcheck.models import Suggestion, SuggestionRun
 
     runs, suggestions = SuggestionRun._meta.db_table, Suggestion._meta.db_table
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+    if target.path:
+        connect = closing(sqlite3.connect(f"file:{target.path}?mode=ro", uri=True))
+    else:
+        import psycopg
+
+        connect = psycopg.connect(target.url, autocommit=True)
+    with connect as db:
         states = dict(db.execute(f"SELECT state, count(*) FROM {runs} GROUP BY state").fetchall())
         first, last = db.execute(f"SELECT min(started_at), max(finished_at) FROM {runs}").fetchone()
         stored = db.execute(f"SELECT count(*) FROM {suggestions}").fetchone()[0]
@@ -270,14 +311,63 @@ def tally(path: Path) -> dict[str, Any]:
         ]
     busy = None
     if first and last:
-        busy = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
+        # SQLite gives the ISO text Django stored; PostgreSQL gives datetimes.
+        first, last = (
+            moment if isinstance(moment, datetime) else datetime.fromisoformat(moment)
+            for moment in (first, last)
+        )
+        busy = (last - first).total_seconds()
     return {"states": states, "busy": busy, "suggestions": stored, "errors": errors}
+
+
+# -- PostgreSQL: the databases the benchmark makes and drops ------------------------------
+
+
+def database_name(target: Target) -> str:
+    return urlsplit(target.url).path.lstrip("/")
+
+
+def renamed(target: Target, name: str) -> Target:
+    """The database `name` on the same server, with the same user and options."""
+    return Target(url=urlsplit(target.url)._replace(path=f"/{name}").geturl())
+
+
+def maintenance(target: Target):
+    """A connection to the server's `postgres` database, to create and drop others."""
+    import psycopg
+
+    return psycopg.connect(renamed(target, "postgres").url, autocommit=True)
+
+
+def database_exists(target: Target) -> bool:
+    with maintenance(target) as db:
+        found = db.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [database_name(target)]
+        ).fetchone()
+    return found is not None
+
+
+def drop_database(target: Target) -> None:
+    from psycopg import sql
+
+    with maintenance(target) as db:
+        db.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(database_name(target))
+            )
+        )
+
+
+def own_database(database_url: str) -> str:
+    """For `benchmark all`: `<name>_suggest` beside the shared data set's database."""
+    target = Target(url=database_url)
+    return renamed(target, f"{database_name(target)}_suggest").url
 
 
 # -- The whole benchmark ----------------------------------------------------------------
 
 
-def child_environment(path: Path) -> dict[str, str]:
+def child_environment(target: Target) -> dict[str, str]:
     """The workbench's production settings on the benchmark database, one thread per process."""
     return {
         **os.environ,
@@ -286,7 +376,7 @@ def child_environment(path: Path) -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": settings.SECRET_KEY,
         "AUDIT_KEY": settings.AUDIT_KEY,
-        "DATABASE_URL": f"sqlite:///{path}",
+        "DATABASE_URL": target.url,
         "FACTCHECK_SPACY_MODEL": settings.FACTCHECK_SPACY_MODEL,
         "OMP_NUM_THREADS": "1",
     }
@@ -312,40 +402,89 @@ def database_paths(db: str | None, scratch: Path) -> list[Path]:
     return paths
 
 
-def run(*, articles: int, db: str | None, seed: int, write: Write) -> dict[str, Any]:
-    """Run the whole benchmark, print its table, and return the figures."""
+def postgresql_databases(database_url: str) -> list[Target]:
+    """The database `--database-url` names (new or empty) and one copy per further worker count."""
+    first = Target(url=database_url)
+    copies = [
+        renamed(first, f"{database_name(first)}_{count}_workers") for count in WORKER_COUNTS[1:]
+    ]
+    for copy in copies:
+        if database_exists(copy):
+            raise CommandError(
+                f"{database_name(copy)} exists. The benchmark makes that copy itself: drop it, "
+                "or give another database."
+            )
+    check(first, reuse=False)
+    return [first, *copies]
+
+
+def run(
+    *,
+    articles: int,
+    seed: int,
+    write: Write,
+    db: str | None = None,
+    database_url: str | None = None,
+    temporary: bool = False,
+) -> dict[str, Any]:
+    """Run the whole benchmark, print its table, and return the figures.
+
+    On SQLite (`db`, or a temporary file); on PostgreSQL with `database_url`, which is dropped
+    at the end when `temporary`.
+    """
     if articles < 1:
         raise CommandError("--articles must be at least 1.")
+    if db and database_url:
+        raise CommandError("Name one database for the suggester: --db or --database-url.")
     with tempfile.TemporaryDirectory(prefix="suggest-benchmark-") as scratch_name:
         scratch = Path(scratch_name)
-        paths = database_paths(db, scratch)
-        corpus_dir = scratch / "corpus"
-        corpus_dir.mkdir()
-        bases = base_texts(Path(settings.BASE_DIR))
-        write_corpus(corpus(bases, articles, seed), corpus_dir)
-        env = child_environment(paths[0])
-
-        write(f"Timing the suggester on one CPU over {min(articles, TIMED_ARTICLES)} articles…")
-        pipeline = run_step("pipeline", paths[0], corpus_dir, env, write)
-        write(f"Importing {articles:,} articles (each queues a suggestion run)…")
-        imported = run_step("import", paths[0], corpus_dir, env, write)
-        for path in paths[1:]:
-            copy_database(paths[0], path)
-        runs = []
-        for count, path in zip(WORKER_COUNTS, paths, strict=True):
-            write(f"Running the queue with {count} db_worker process{'es' if count > 1 else ''}…")
-            log = scratch / f"workers-{count}.log"
-            runs.append(run_workers(path, count, child_environment(path), log))
-        results = {
-            "articles": articles,
-            "texts": len(bases),
-            "pipeline": pipeline,
-            "import": imported,
-            "runs": runs,
-        }
+        if database_url:
+            targets = postgresql_databases(database_url)
+        else:
+            targets = [
+                Target(url=f"sqlite:///{path}", path=path) for path in database_paths(db, scratch)
+            ]
+        try:
+            results = measure(targets, articles=articles, seed=seed, scratch=scratch, write=write)
+        finally:
+            if database_url:
+                for target in targets[1:] if not temporary else targets:
+                    drop_database(target)
         # The scratch folder (the corpus, and the databases unless --db named them) goes now.
         report(results, write)
     return results
+
+
+def measure(
+    targets: list[Target], *, articles: int, seed: int, scratch: Path, write: Write
+) -> dict[str, Any]:
+    """The three steps on the databases of `run`: one per worker count, the first imported."""
+    corpus_dir = scratch / "corpus"
+    corpus_dir.mkdir()
+    bases = base_texts(Path(settings.BASE_DIR))
+    write_corpus(corpus(bases, articles, seed), corpus_dir)
+    first = targets[0]
+    env = child_environment(first)
+
+    write(f"Timing the suggester on one CPU over {min(articles, TIMED_ARTICLES)} articles…")
+    pipeline = run_step("pipeline", first, corpus_dir, env, write)
+    write(f"Importing {articles:,} articles into {first.label} (each queues a suggestion run)…")
+    imported = run_step("import", first, corpus_dir, env, write)
+    for target in targets[1:]:
+        copy_database(first, target)
+    runs = []
+    for count, target in zip(WORKER_COUNTS, targets, strict=True):
+        write(f"Running the queue with {count} db_worker process{'es' if count > 1 else ''}…")
+        log = scratch / f"workers-{count}.log"
+        runs.append(run_workers(target, count, child_environment(target), log))
+    return {
+        "articles": articles,
+        "texts": len(bases),
+        "database": "SQLite" if first.path else "PostgreSQL",
+        "pipeline": pipeline,
+        "import": imported,
+        "runs": runs,
+    }
 
 
 # -- The table ----------------------------------------------------------------------------
@@ -452,7 +591,7 @@ def report(results: dict[str, Any], write: Write) -> None:
     write("")
     write(
         f"Attribution suggester ({pipeline['model']}), {n:,} articles from "
-        f"{min(n, results['texts'])} texts with their figures varied, SQLite, "
+        f"{min(n, results['texts'])} texts with their figures varied, {results['database']}, "
         f"{os.cpu_count()} CPU(s)."
     )
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
@@ -493,8 +632,8 @@ def report(results: dict[str, Any], write: Write) -> None:
             for run in runs
             if run["busy"] is not None
         )
-        + ". On SQLite the workers' writes (runs, suggestions, audit events) take turns on the "
-        "one database lock, so a second worker adds only the parsing it does meanwhile."
+        + ". "
+        + WRITES_IN_TURN[results["database"]]
     )
     for run in runs:
         if run["errors"]:

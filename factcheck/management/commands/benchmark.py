@@ -87,20 +87,37 @@ class Command(BaseCommand):
         subjects = list(runner.DATA_SUBJECTS) if subject == "all" else [subject]
         runner.run(subjects, options, self.write)
         if subject == "all":
-            self.write("\nThe suggester runs on its own corpus of real articles, in SQLite:")
-            suggest_benchmark.run(
-                articles=options["articles"], db=None, seed=options["seed"], write=self.write
-            )
+            self.suggest_in_all(options)
 
     def suggest(self, options):
-        if options.get("database_url"):
-            raise CommandError("benchmark suggest runs on SQLite only: give --db PATH or nothing.")
         if options["step"]:
-            path = runner.target_of(options["db"], None).path
-            suggest_benchmark.child(options["step"], path, Path(options["corpus"]), self.write)
+            target = runner.target_of(options["db"], options["database_url"])
+            suggest_benchmark.child(options["step"], target, Path(options["corpus"]), self.write)
             return
+        if options["database_url"]:
+            runner.target_of(None, options["database_url"])  # a PostgreSQL URL, or refused
         suggest_benchmark.run(
-            articles=options["articles"], db=options["db"], seed=options["seed"], write=self.write
+            articles=options["articles"],
+            seed=options["seed"],
+            write=self.write,
+            db=options["db"],
+            database_url=options["database_url"],
+        )
+
+    def suggest_in_all(self, options):
+        """The suggester's own corpus, on the database kind the other subjects ran on."""
+        if options["database_url"]:
+            database_url = suggest_benchmark.own_database(options["database_url"])
+            self.write("\nThe suggester runs on its own corpus of real articles, in PostgreSQL:")
+        else:
+            database_url = None
+            self.write("\nThe suggester runs on its own corpus of real articles, in SQLite:")
+        suggest_benchmark.run(
+            articles=options["articles"],
+            seed=options["seed"],
+            write=self.write,
+            database_url=database_url,
+            temporary=True,
         )
 
     def write(self, line: str) -> None:
