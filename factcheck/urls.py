@@ -15,6 +15,7 @@ urlpatterns = [
     path("articles/import/", articles.article_import, name="article_import"),
     path("articles/<int:article_id>/", review.review, name="review"),
     path("articles/<int:article_id>/claims/", review.claim_create, name="claim_create"),
+    path("articles/<int:article_id>/sourcing/", review.article_sourcing, name="article_sourcing"),
     path("claims/<int:claim_id>/", review.claim_detail, name="claim_detail"),
     path("claims/<int:claim_id>/status/", review.claim_status, name="claim_status"),
     path("claims/<int:claim_id>/rationale/", review.claim_rationale, name="claim_rationale"),

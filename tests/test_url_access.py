@@ -33,6 +33,7 @@ GET, POST = "GET", "POST"
 APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "home": ({GET}, None),
     "review": ({GET}, None),
+    "article_sourcing": ({GET}, None),
     "claim_detail": ({GET}, None),
     "source_search": ({GET}, None),
     "queue": ({GET}, None),

@@ -147,9 +147,12 @@ def test_selection_creates_the_claim_with_exact_text(logged_in, seed_article):
     assert f'id="claim-item-{claim.pk}"' in body
     assert 'id="article-body"' not in body
     assert 'class="para"' not in body
-    # The sourcing strip follows: one claim, with no source yet.
-    assert '<div id="sourcing-strip" hx-swap-oob="true">' in body
-    assert "Without a source: <strong>1</strong> of 1 claim" in body
+    # The sourcing strip is told to count again, in a request of its own: one
+    # claim, with no source yet.
+    assert response["HX-Trigger"] == "sourcing-changed"
+    assert 'id="sourcing-strip"' not in body
+    strip = logged_in.get(reverse("article_sourcing", args=[seed_article.pk]), **HTMX)
+    assert "Without a source: <strong>1</strong> of 1 claim" in strip.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -766,7 +769,9 @@ def test_a_status_change_sends_back_only_the_claims_stretch_of_its_line(logged_i
         in body
     )
     assert body.count("data-claims=") == 1
+    # A status leaves the article's sources as they were: the strip is not asked again.
     assert '<div id="sourcing-strip"' not in body
+    assert "HX-Trigger" not in response
 
 
 def test_an_attributions_edit_form_offers_fifty_agencies_and_its_own_beyond_them(logged_in, claim):
@@ -811,25 +816,31 @@ def _strip(html: str) -> str:
     return re.search(r'<div id="sourcing-strip"[^>]*>(.*?)</div>', html, re.S).group(1)
 
 
-def test_the_strip_a_panel_action_sends_is_the_one_a_reload_shows(logged_in, reviewer):
+def test_the_strip_a_panel_action_has_counted_again_is_the_one_a_reload_shows(logged_in, reviewer):
     article = _article_with_claims(reviewer, 6)
     claim = Claim.objects.filter(article=article, attributions__isnull=True).first()
     official = factories.make_source(
         "An official", type_slug="anonymous_official", is_anonymous=True
     )
+    strip_url = reverse("article_sourcing", args=[article.pk])
 
-    added = logged_in.post(
+    def act(url: str, data: dict) -> str:
+        """The action, then the strip the event it answers with makes the page fetch."""
+        response = logged_in.post(url, data, **HTMX)
+        assert response.status_code == 200
+        assert response["HX-Trigger"] == "sourcing-changed"
+        assert 'id="sourcing-strip"' not in response.content.decode()
+        return logged_in.get(strip_url, **HTMX).content.decode()
+
+    added = act(
         reverse("attribution_add", args=[claim.pk]),
         {"version": claim.version, "source": official.pk, "quote_mode": "paraphrase"},
-        **HTMX,
-    ).content.decode()
+    )
     after_adding = logged_in.get(reverse("review", args=[article.pk])).content.decode()
     attribution = Attribution.objects.get(source=official)
-    removed = logged_in.post(
-        reverse("attribution_remove", args=[attribution.pk]),
-        {"version": claim.version + 1},
-        **HTMX,
-    ).content.decode()
+    removed = act(
+        reverse("attribution_remove", args=[attribution.pk]), {"version": claim.version + 1}
+    )
     after_removing = logged_in.get(reverse("review", args=[article.pk])).content.decode()
 
     assert _strip(added) == _strip(after_adding)

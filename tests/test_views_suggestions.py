@@ -188,6 +188,10 @@ def test_accept_makes_the_claim_and_attribution_and_opens_its_panel(logged_in, r
     event = AuditEvent.objects.get(action="suggestion.accepted")
     assert event.actor_id == reviewer.pk
     assert f"#{kirby.pk}" in event.reason
+    # The page's sourcing strip is told to count again, and then counts the new source.
+    assert response["HX-Trigger"] == "sourcing-changed"
+    strip = logged_in.get(reverse("article_sourcing", args=[claim.article_id]), **HTMX)
+    assert "Without a source: <strong>0</strong> of 1 claim" in strip.content.decode()
 
 
 def test_edit_then_accept_takes_the_reviewer_values(logged_in, three):

@@ -29,6 +29,7 @@ from factcheck.views.review import (
     _panel_response,
     _review_context,
     _text_context,
+    sourcing_changed,
     suggestion_panel_context,
 )
 
@@ -72,9 +73,12 @@ def _card_response(
         html = render_to_string(
             PANEL, suggestion_panel_context(suggestion, **extra), request=request
         )
+    response = HttpResponse(html, status=status)
     if with_text:
-        html += _text_oob(request, article)
-    return HttpResponse(html, status=status)
+        # Accepted suggestions bring claims and sources: the strip counts again.
+        response.write(_text_oob(request, article))
+        sourcing_changed(response)
+    return response
 
 
 @require_GET

@@ -40,6 +40,8 @@ def test_the_whole_review_loop(page: Page, live_server, reviewer, tmp_path):
     claim = Claim.objects.get()
     assert claim.text == SENTENCE
     assert claim.article.text[claim.start : claim.end] == SENTENCE
+    strip = page.locator("#sourcing-strip")
+    expect(strip).to_contain_text("Without a source: 1 of 1 claim")
 
     # Attribute it to a new source, John Kirby, a named spokesperson, cue "said".
     panel.locator("summary", has_text="Add attribution").click()
@@ -53,6 +55,9 @@ def test_the_whole_review_loop(page: Page, live_server, reviewer, tmp_path):
     attribution = Attribution.objects.select_related("source__source_type").get()
     assert (attribution.source.name, attribution.cue) == ("John Kirby", "said")
     assert attribution.source.source_type.slug == "named_spokesperson"
+    # The sourcing strip counts again after the answer, in a request of its own.
+    expect(strip).to_contain_text("Named spokesperson 1")
+    expect(strip).to_contain_text("Without a source: 0 of 1 claim")
 
     # Set the status to in progress: the highlight and the list follow.
     panel.get_by_label("Status", exact=True).select_option("in_progress")
