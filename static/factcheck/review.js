@@ -108,13 +108,141 @@
     form.requestSubmit();
   }
 
-  function openClaim(id) {
-    const link = document.querySelector(`.claim-link[data-claim="${id}"]`);
-    if (link) link.click();
-  }
-
   function currentClaim() {
     return document.getElementById("claim-panel")?.dataset.claim ?? null;
+  }
+
+  // Claims open without htmx: the list's 1,000 links stay plain <a href> (they work
+  // without JavaScript), one handler opens them all, and the panels of the claims
+  // around the open one are fetched ahead, so that j / k show them from memory
+  // instead of waiting for the server (issue 12).
+  const claimLinks = () => Array.from(document.querySelectorAll(".claim-link"));
+  const afterFrame = (run) => requestAnimationFrame(() => setTimeout(run, 0));
+  const claimLink = (id) => document.querySelector(`.claim-link[data-claim="${id}"]`);
+
+  // How many claims on each side of the open one have their panels fetched ahead: two,
+  // so that keys pressed as fast as panels show still find the next one fetched.
+  const AHEAD = 2;
+  // Fetched panels by claim id: { generation, at, html (a promise), parsed }. Every change
+  // made from this page (any htmx request but a GET) starts a new generation, and a panel
+  // of an older generation, or older than PANEL_TTL_MS, is never shown: a change made
+  // elsewhere shows at the latest that long after.
+  const PANEL_TTL_MS = 20000;
+  const panels = new Map();
+  let generation = 0;
+
+  function forgetPanels() {
+    generation += 1;
+    panels.clear();
+  }
+
+  function fetchPanel(url, signal) {
+    return fetch(url, {
+      headers: { "HX-Request": "true" },
+      credentials: "same-origin",
+      cache: "no-store",
+      signal,
+    })
+      .then((response) => (response.ok ? response.text() : null))
+      .catch(() => null);
+  }
+
+  const fresh = (entry) =>
+    entry?.generation === generation && performance.now() - entry.at < PANEL_TTL_MS;
+
+  function parse(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    return template.content;
+  }
+
+  function remember(id, html) {
+    const entry = { generation, at: performance.now(), html, parsed: null };
+    panels.set(id, entry);
+    html.then((text) => {
+      // A panel that could not be fetched is fetched again when asked for.
+      if (text === null && panels.get(id) === entry) panels.delete(id);
+      // Parsed ahead, once the frame in hand is drawn.
+      afterFrame(() => {
+        if (text !== null && panels.get(id) === entry) entry.parsed ??= parse(text);
+      });
+    });
+  }
+
+  function prefetch(id) {
+    const link = claimLink(id);
+    if (link && !fresh(panels.get(id))) remember(id, fetchPanel(link.href));
+  }
+
+  // After a panel is in place: keep the claim's own answer, if it was a plain GET, and
+  // fetch its neighbours', nearest first; with no claim open, j opens the first claim
+  // and k the last.
+  function prefetchAround(id, html) {
+    const links = claimLinks();
+    const index = links.findIndex((link) => link.dataset.claim === id);
+    const near = [];
+    if (index === -1) near.push(links[0], links[links.length - 1]);
+    for (let step = 1; index !== -1 && step <= AHEAD; step++) {
+      near.push(links[index + step], links[index - step]);
+    }
+    const keep = new Set(near.filter(Boolean).map((link) => link.dataset.claim));
+    for (const key of panels.keys()) if (key !== id && !keep.has(key)) panels.delete(key);
+    if (id && html !== null) remember(id, Promise.resolve(html));
+    // After the panel shown is drawn: the requests must not hold up its frame.
+    afterFrame(() => keep.forEach(prefetch));
+  }
+
+  // The claim last asked for (a click, j or k) until its panel is in place: keys
+  // pressed faster than panels arrive still step one claim each, and only the last
+  // one's panel is shown.
+  let steppingTo = null;
+  let stepping = null;
+
+  async function openClaim(id) {
+    const link = claimLink(id);
+    if (!link) return;
+    stepping?.abort();
+    const asked = new AbortController();
+    stepping = asked;
+    steppingTo = id;
+    const started = generation;
+    const entry = panels.get(id);
+    let html = fresh(entry) ? await entry.html : null;
+    // Something changed while the panel was on its way: it may not show the change.
+    if (!fresh(entry)) html = null;
+    let parsed = null;
+    if (html !== null && entry.parsed) {
+      parsed = entry.parsed;
+      entry.parsed = null; // A fragment can be put in place once.
+    }
+    html ??= await fetchPanel(link.href, asked.signal);
+    if (stepping !== asked) return; // Another claim was asked for meanwhile.
+    stepping = null;
+    steppingTo = null;
+    if (html === null) {
+      // Let htmx fetch it again and show the error as it shows any other.
+      htmx.ajax("GET", link.href, { source: link, target: "#panel" });
+      return;
+    }
+    showPanel(parsed ?? parse(html), link.href);
+    prefetchAround(id, generation === started ? html : null);
+  }
+
+  // Put a fetched claim panel in place: the panel's children replaced in one step and
+  // only the new panel processed by htmx (its forms); then, after the frame that shows
+  // it, its address pushed as htmx's hx-push-url does, so that Back restores the page
+  // through htmx (the page keeps no snapshot of itself: hx-history="false").
+  function showPanel(fragment, url) {
+    const panel = document.getElementById("panel");
+    panel.replaceChildren(fragment);
+    htmx.process(panel);
+    panelShown();
+    panel.dispatchEvent(new CustomEvent("review:panel-shown", { bubbles: true }));
+    afterFrame(() => {
+      if (location.href === url) return;
+      if (!history.state?.htmx) history.replaceState({ htmx: true }, "", location.href);
+      history.pushState({ htmx: true }, "", url);
+    });
   }
 
   // Suggestions: dashed highlights, opened like claims but with n / p.
@@ -156,28 +284,14 @@
     details.querySelector("input[name=source_name]")?.focus();
   }
 
-  // The claim the last j / k asked for, until its panel is in place: keys
-  // pressed faster than panels arrive still step one claim each, and only the
-  // last one's panel is fetched to the end.
-  let steppingTo = null;
-  let steppingLink = null;
-
   function stepClaim(delta) {
-    const links = Array.from(document.querySelectorAll(".claim-link"));
+    const links = claimLinks();
     if (!links.length) return;
     const from = steppingTo ?? currentClaim();
     const index = links.findIndex((link) => link.dataset.claim === from);
     const next = index === -1 ? (delta > 0 ? 0 : links.length - 1) : index + delta;
     if (next < 0 || next >= links.length) return;
-    if (steppingLink) htmx.trigger(steppingLink, "htmx:abort");
-    steppingTo = links[next].dataset.claim;
-    steppingLink = links[next];
-    steppingLink.click();
-  }
-
-  function stepDone() {
-    steppingTo = null;
-    steppingLink = null;
+    openClaim(links[next].dataset.claim);
   }
 
   function markActive() {
@@ -375,6 +489,15 @@
     if (event.target.closest("[data-shortcuts-open]")) return toggleShortcuts(true);
     if (event.target.closest("[data-shortcuts-close]")) return toggleShortcuts(false);
     if (event.target.closest("[data-drawer-close]")) return closeDrawer();
+    const listed = event.target.closest(".claim-link");
+    if (listed) {
+      // A new tab or window, as the link would open it.
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+        return;
+      }
+      event.preventDefault();
+      return openClaim(listed.dataset.claim);
+    }
     if (!window.getSelection().isCollapsed) return;
     const suggested = event.target.closest(
       '#article-text [data-opens="suggestion"], #article-text .sg-mark',
@@ -488,32 +611,62 @@
     }
   });
 
+  // A new panel is in place, from htmx or from showPanel.
+  function panelShown() {
+    applyTextPatches();
+    pending = null;
+    showAddButton(null);
+    markActive();
+    const panel =
+      document.getElementById("claim-panel") ?? document.getElementById("suggestion-panel");
+    const active = document.activeElement;
+    const drawerOpened = openDrawer();
+    if (
+      panel &&
+      (drawerOpened || !active || active === document.body || !document.contains(active))
+    ) {
+      panel.focus({ preventScroll: true });
+    }
+  }
+
+  // Any request but a GET may change what a fetched panel shows: forget them all when it
+  // leaves and again when it is answered (a panel fetched meanwhile may predate the change).
+  const changes = (event) => event.detail.requestConfig?.verb !== "get";
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (changes(event)) forgetPanels();
+  });
+  document.addEventListener("htmx:afterRequest", (event) => {
+    if (changes(event)) forgetPanels();
+  });
+
   document.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target.id === "panel") {
-      if (currentClaim() === steppingTo) stepDone();
-      applyTextPatches();
-      pending = null;
-      showAddButton(null);
-      markActive();
-      const panel =
-        document.getElementById("claim-panel") ?? document.getElementById("suggestion-panel");
-      const active = document.activeElement;
-      const drawerOpened = openDrawer();
-      if (
-        panel &&
-        (drawerOpened || !active || active === document.body || !document.contains(active))
-      ) {
-        panel.focus({ preventScroll: true });
-      }
+      panelShown();
+      prefetchAround(currentClaim(), null);
     }
   });
 
-  // A step whose panel never came (an error, the network) steps from the open claim again.
-  document.addEventListener("htmx:responseError", stepDone);
-  document.addEventListener("htmx:sendError", stepDone);
+  // Back from another tab or window, where the reviewer may have changed these claims.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && textEl()) {
+      forgetPanels();
+      prefetchAround(currentClaim(), null);
+    }
+  });
+
+  // Back or Forward fetched the page again (no snapshot is kept).
+  document.addEventListener("htmx:historyRestore", () => {
+    forgetPanels();
+    stepping?.abort();
+    stepping = null;
+    steppingTo = null;
+    markActive();
+    prefetchAround(currentClaim(), null);
+  });
 
   document.addEventListener("DOMContentLoaded", () => {
     markActive();
     openDrawer();
+    if (textEl()) prefetchAround(currentClaim(), null);
   });
 })();

@@ -148,3 +148,50 @@ def test_the_count_follows_added_claims_and_a_reload_keeps_the_new_claim_open(
     expect(page.locator("#claim-panel")).to_have_attribute("data-claim", str(third.pk))
     expect(page.locator("#claim-panel blockquote")).to_have_text("Third one stands apart.")
     expect(count).to_have_text("3 claims")
+
+
+def test_j_to_a_claim_changed_on_this_page_shows_the_change(page: Page, live_server, reviewer):
+    # review.js fetches the panels around the open claim ahead of j / k; a change on
+    # the page must never leave one of them showing what was there before.
+    article = factories.make_article(title="Keys", text=TEXT)
+    first = factories.make_claim(article=article, phrase="First claim here.")
+    second = factories.make_claim(article=article, phrase="Second claim there.")
+    log_in(page, live_server, "rita")
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    panel = page.locator("#claim-panel")
+    status = page.locator("#claim-status")
+    page.keyboard.press("j")
+    expect(panel).to_have_attribute("data-claim", str(first.pk))
+    page.keyboard.press("j")
+    expect(panel).to_have_attribute("data-claim", str(second.pk))
+    page.keyboard.press("2")
+    expect(status).to_have_text("In progress")
+    page.keyboard.press("k")
+    expect(panel).to_have_attribute("data-claim", str(first.pk))
+    expect(status).to_have_text("Unverified")
+
+    page.keyboard.press("j")
+
+    expect(panel).to_have_attribute("data-claim", str(second.pk))
+    expect(status).to_have_text("In progress")
+    expect(page).to_have_url(re.compile(rf"/claims/{second.pk}/$"))
+
+
+def test_the_claims_list_opens_a_claim_in_the_panel_and_back_returns(
+    page: Page, live_server, reviewer
+):
+    article = factories.make_article(title="Keys", text=TEXT)
+    first = factories.make_claim(article=article, phrase="First claim here.")
+    third = factories.make_claim(article=article, phrase="Third one stands apart.")
+    log_in(page, live_server, "rita")
+    page.goto(f"{live_server.url}/claims/{first.pk}/")
+    panel = page.locator("#claim-panel")
+
+    page.locator(f'.claim-link[data-claim="{third.pk}"]').click()
+
+    expect(panel.locator("blockquote")).to_have_text("Third one stands apart.")
+    expect(page).to_have_url(re.compile(rf"/claims/{third.pk}/$"))
+    expect(page.locator(f'#article-text span.active[data-claim="{third.pk}"]')).to_be_visible()
+    page.go_back()
+    expect(panel).to_have_attribute("data-claim", str(first.pk))
+    expect(page).to_have_url(re.compile(rf"/claims/{first.pk}/$"))
