@@ -10,7 +10,7 @@ import base64
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import django_filters
@@ -289,8 +289,9 @@ class ClaimFilter(django_filters.FilterSet):
         if value.stop is not None:
             last = value.stop.date()
             published &= Q(article__published_on__lte=last)
-            after = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
-            created &= Q(created_at__lt=after)
+            if last < date.max:  # the calendar's last day has no day after it
+                after = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
+                created &= Q(created_at__lt=after)
         return queryset.filter(published | created)
 
     def filter_awaiting_sign_off(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:

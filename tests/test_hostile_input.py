@@ -239,6 +239,16 @@ def test_a_huge_number_in_a_queue_filter_is_refused(logged_in, claim, field):
     assert response.status_code == 400
 
 
+def test_the_calendars_last_day_as_a_dated_until_lists_every_claim(logged_in, claim):
+    """Found by the generated parameters: the day after 9999-12-31 does not exist (500)."""
+    response = logged_in.get(
+        reverse("queue"), {"dated_after": "0001-01-01", "dated_before": "9999-12-31"}
+    )
+
+    assert response.status_code == 200
+    assert f'href="/claims/{claim.pk}/"' in response.content.decode()
+
+
 def test_a_bulk_change_with_a_superscript_page_is_done_and_answered(logged_in, claim):
     response = logged_in.post(
         reverse("queue_bulk") + f"?page={SUPERSCRIPT}",
@@ -492,6 +502,7 @@ def reads(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
         "claim_review_jsonld": (reverse("claim_review_jsonld", args=[claim.pk]), ["x"], {}),
         "suggestion_detail": (reverse("suggestion_detail", args=[scene.suggestion_id]), ["x"], {}),
         "suggestions_state": (reverse("suggestions_state", args=[claim.article_id]), ["x"], {}),
+        "article_sourcing": (reverse("article_sourcing", args=[claim.article_id]), ["x"], {}),
         "insights": (reverse("insights"), claim_filter_names(), {"status": "unverified"}),
         "insights_csv": (reverse("insights_csv", args=["types"]), claim_filter_names(), {}),
         **source_reads(scene),
@@ -708,6 +719,7 @@ READ_VIEWS = [
     "claim_review_jsonld",
     "suggestion_detail",
     "suggestions_state",
+    "article_sourcing",
     "sources",
     "source_detail",
     "source_types",
