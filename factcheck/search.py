@@ -112,15 +112,14 @@ def _matching(kind: str) -> str:
     return f"SELECT id FROM factcheck_{kind} WHERE {vector} @@ to_tsquery('simple', %s)"
 
 
-def claim_ids_sql(terms: list[Term], *, distinct: bool = True) -> tuple[str, list[str]]:
+def claim_ids_sql(terms: list[Term]) -> tuple[str, list[str]]:
     """SQL (and its parameters) for the ids of the claims one of whose texts matches.
 
-    Without `distinct`, a claim may be listed more than once (UNION ALL): the
-    database can then stop as soon as it has read as many as it was asked for.
+    A claim may be listed more than once (UNION ALL, not UNION): the database
+    can then stop as soon as it has read as many as it was asked for.
     """
     query = fts5_query(terms) if connection.vendor == "sqlite" else tsquery(terms)
-    union = " UNION " if distinct else " UNION ALL "
-    sql = union.join(
+    sql = " UNION ALL ".join(
         [
             _matching("claim"),
             f"SELECT id FROM factcheck_claim WHERE article_id IN ({_matching('article')})",
@@ -168,7 +167,7 @@ def claims(queryset: QuerySet, text: str) -> QuerySet:
     if not terms:
         # Nothing but punctuation: look for it as it is in the claim's text.
         return queryset.filter(text__icontains=text.strip()) if text.strip() else queryset
-    sql, params = claim_ids_sql(terms, distinct=False)
+    sql, params = claim_ids_sql(terms)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and _estimate(cursor, sql, params) > MANY:
             found = None
