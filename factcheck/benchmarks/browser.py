@@ -161,8 +161,9 @@ def _in_chromium(base: str, article: Any, user: Any, repeat: int) -> tuple[list[
 
 
 # Presses a key in the page and resolves with the milliseconds until the panel of
-# `claim` is swapped in, its highlight marked, and the next frame drawn; timed in
-# the page, so that Playwright's own round trips are not counted.
+# `claim` is swapped in, its highlight marked, and the next frame drawn (a task
+# queued from requestAnimationFrame runs after the frame's style, layout and paint);
+# timed in the page, so that Playwright's own round trips are not counted.
 KEY_AND_TIME = """([key, claim]) => new Promise((resolve) => {
     const started = performance.now();
     const shown = () => document.querySelector(`#claim-panel[data-claim="${claim}"]`)
@@ -174,7 +175,7 @@ KEY_AND_TIME = """([key, claim]) => new Promise((resolve) => {
         if (!shown()) return;
         events.forEach((name) => document.removeEventListener(name, swapped));
         clearTimeout(timeout);
-        requestAnimationFrame(() => resolve(performance.now() - started));
+        requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - started), 0));
     };
     events.forEach((name) => document.addEventListener(name, swapped));
     document.body.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));

@@ -143,7 +143,8 @@
       cache: "no-store",
       signal,
     })
-      .then((response) => (response.ok ? response.text() : null))
+      // Redirected: most likely to the login page, which is no panel.
+      .then((response) => (response.ok && !response.redirected ? response.text() : null))
       .catch(() => null);
   }
 
