@@ -448,7 +448,7 @@ def run(
             results = measure(targets, articles=articles, seed=seed, scratch=scratch, write=write)
         finally:
             if database_url:
-                for target in targets[1:] if not temporary else targets:
+                for target in targets if temporary else targets[1:]:
                     drop_database(target)
         # The scratch folder (the corpus, and the databases unless --db named them) goes now.
         report(results, write)
