@@ -238,6 +238,7 @@
     panel.replaceChildren(fragment);
     htmx.process(panel);
     panelShown();
+    // What htmx:afterSwap is to a panel htmx swapped (benchmark review waits for either).
     panel.dispatchEvent(new CustomEvent("review:panel-shown", { bubbles: true }));
     afterFrame(() => {
       if (location.href === url) return;
