@@ -125,8 +125,8 @@
   const AHEAD = 2;
   // Fetched panels by claim id: { generation, at, html (a promise), parsed }. Every change
   // made from this page (any htmx request but a GET) starts a new generation, and a panel
-  // of an older generation, or older than PANEL_TTL_MS, is never shown: a change made
-  // elsewhere shows at the latest that long after.
+  // of an older generation, or older than PANEL_TTL_MS, is never shown. A change made
+  // elsewhere meanwhile shows a moment after the panel does (`revalidate`).
   const PANEL_TTL_MS = 20000;
   const panels = new Map();
   let generation = 0;
@@ -211,6 +211,7 @@
     let html = fresh(entry) ? await entry.html : null;
     // Something changed while the panel was on its way: it may not show the change.
     if (!fresh(entry)) html = null;
+    const fromMemory = html !== null;
     let parsed = null;
     if (html !== null && entry.parsed) {
       parsed = entry.parsed;
@@ -227,6 +228,44 @@
     }
     showPanel(parsed ?? parse(html), link.href);
     prefetchAround(id, generation === started ? html : null);
+    if (fromMemory) revalidate(id, html, link.href);
+  }
+
+  // A panel shown from memory is asked for again at once: should someone else have
+  // changed the claim since it was fetched, the answer takes its place a moment later,
+  // unless the reviewer has already started on the panel (a save from it then meets
+  // the claim's version check and shows the conflict). The forms' CSRF tokens differ
+  // from one answer to the next and are left out of the comparison.
+  let panelTouched = false;
+  const CONTROLS = "input, select, textarea, button, summary, details, [contenteditable]";
+  const withoutTokens = (html) => html.replace(/name="csrfmiddlewaretoken" value="[^"]*"/g, "");
+
+  function revalidate(id, shown, url) {
+    const started = generation;
+    fetchPanel(url).then((html) => {
+      if (html === null || generation !== started || currentClaim() !== id) return;
+      if (panelTouched || withoutTokens(html) === withoutTokens(shown)) return;
+      const panel = document.getElementById("panel");
+      panel.replaceChildren(parse(html));
+      htmx.process(panel);
+      panelShown();
+      panel.dispatchEvent(new CustomEvent("review:panel-shown", { bubbles: true }));
+      remember(id, Promise.resolve(html));
+    });
+  }
+
+  for (const type of ["input", "focusin", "toggle"]) {
+    document.addEventListener(
+      type,
+      (event) => {
+        // The panel itself takes focus when shown; only its controls count.
+        const target = event.target;
+        if (target instanceof Element && target.closest("#panel") && target.matches(CONTROLS)) {
+          panelTouched = true;
+        }
+      },
+      true,
+    );
   }
 
   // Put a fetched claim panel in place: the panel's children replaced in one step and
@@ -236,6 +275,7 @@
   function showPanel(fragment, url) {
     const panel = document.getElementById("panel");
     panel.replaceChildren(fragment);
+    panelTouched = false;
     htmx.process(panel);
     panelShown();
     // What htmx:afterSwap is to a panel htmx swapped (benchmark review waits for either).

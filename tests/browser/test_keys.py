@@ -195,3 +195,31 @@ def test_the_claims_list_opens_a_claim_in_the_panel_and_back_returns(
     page.go_back()
     expect(panel).to_have_attribute("data-claim", str(first.pk))
     expect(page).to_have_url(re.compile(rf"/claims/{first.pk}/$"))
+
+
+def test_j_to_a_claim_someone_else_changed_since_it_was_fetched_shows_the_change(
+    page: Page, live_server, reviewer, editor
+):
+    # The panels around the open claim are fetched ahead; another reviewer's change to
+    # one of them after that must still show: the panel shown from memory is asked for
+    # again and replaced by the answer.
+    article = factories.make_article(title="Keys", text=TEXT)
+    first = factories.make_claim(article=article, phrase="First claim here.")
+    second = factories.make_claim(article=article, phrase="Second claim there.")
+    log_in(page, live_server, "rita")
+    page.goto(f"{live_server.url}/claims/{first.pk}/")
+    panel = page.locator("#claim-panel")
+    expect(panel).to_have_attribute("data-claim", str(first.pk))
+    # The second claim's panel is fetched ahead (it says "Unverified").
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource')"
+        f".some((entry) => entry.name.endsWith('/claims/{second.pk}/'))"
+    )
+    page.wait_for_timeout(200)
+
+    services.claim_set_status(actor=editor, claim=second, status="in_progress", reason="")
+    page.keyboard.press("j")
+
+    expect(panel).to_have_attribute("data-claim", str(second.pk))
+    expect(page.locator("#claim-status")).to_have_text("In progress")
+    expect(panel.locator(".timeline")).to_contain_text("changed status from unverified")
