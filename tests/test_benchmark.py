@@ -237,6 +237,9 @@ def test_each_subject_reuses_the_data_set_and_prints_targets(built, subject):
         assert table["browser: page loaded"][0].endswith("highlighted pieces)")
         assert table["browser: j, the next claim's panel in place"][1] == "< 100 ms"
         assert table["browser: k, the previous claim's panel in place"][1] == "< 100 ms"
+        assert table["browser: j 0.5 s after the last, the next claim's panel in place"][1] == (
+            "< 100 ms"
+        )
         assert table["browser: a selection, until “Add claim” shows"][1] == "< 100 ms"
 
 
