@@ -37,3 +37,16 @@ ensure_venv() {
     touch "$stamp"
   fi
 }
+
+# The demo's settings, kept in .env (git-ignored, mode 600) so that every
+# manage.py command of the README works from a new shell: DEBUG on, a secret
+# key and the audit chain's key, each made once (an older .audit-key is
+# carried over). Variables set in the environment still win. The test suite
+# reads no .env, whatever it starts (tests/test_readme_commands.py).
+write_demo_env() {
+  (umask 077 && touch .env)
+  new_secret() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+  grep -q '^DEBUG=' .env || echo 'DEBUG=true' >>.env
+  grep -q '^SECRET_KEY=' .env || echo "SECRET_KEY=$(new_secret)" >>.env
+  grep -q '^AUDIT_KEY=' .env || echo "AUDIT_KEY=$(cat .audit-key 2>/dev/null || new_secret)" >>.env
+}

@@ -10,6 +10,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from tests import factories
 
 
+def child_environment(**variables: str) -> dict[str, str]:
+    """A new shell's environment for a process a test starts: `variables`, and no `.env`.
+
+    Without FACTCHECK_ENV_FILE the settings read the project's `.env`, which
+    `scripts/start` writes for the demo (DEBUG, the keys): the child would test the demo.
+    """
+    return {"PATH": "/usr/bin:/bin", "FACTCHECK_ENV_FILE": "", **variables}
+
+
 @pytest.fixture(autouse=True)
 def audit_checkpoints(monkeypatch, tmp_path):
     """Give each test its own audit checkpoint file: the suite flushes the audit table."""

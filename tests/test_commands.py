@@ -12,6 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from factcheck.models import AuditEvent, SourceType
 from factcheck.roles import role_of
 from tests import factories
+from tests.conftest import child_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,14 +64,13 @@ def test_flush_empties_the_audit_table_and_puts_its_triggers_back():
 
 
 def test_deploy_check_reports_no_warnings_with_production_settings(tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "SECRET_KEY": "x" * 20 + "production-like-secret-key-0123456789-abcdefghijklmnop",
-        "AUDIT_KEY": "y" * 20 + "production-like-audit-key-0123456789",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "factcheck.example.org",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-    }
+    env = child_environment(
+        SECRET_KEY="x" * 20 + "production-like-secret-key-0123456789-abcdefghijklmnop",
+        AUDIT_KEY="y" * 20 + "production-like-audit-key-0123456789",
+        DEBUG="false",
+        ALLOWED_HOSTS="factcheck.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    )
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -85,7 +85,7 @@ def test_deploy_check_reports_no_warnings_with_production_settings(tmp_path):
 
 
 def test_settings_refuse_to_start_without_a_secret_key_in_production(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "DEBUG": "false"}
+    env = child_environment(DEBUG="false")
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True

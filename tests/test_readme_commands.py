@@ -7,8 +7,10 @@ environment. A README command this file does not know fails the first test,
 so a new one cannot be added to the README untried.
 """
 
+import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +156,35 @@ def test_the_readme_command_works_from_a_new_shell(fresh_shell, readme_line):
     done = fresh_shell(RUN[readme_line])
 
     assert done.returncode == 0, f"{RUN[readme_line]}\n{done.stdout}\n{done.stderr}"
+
+
+def test_command_2_passes_after_command_1(tmp_path):
+    """The `.env` that command 1 leaves for the demo reaches no process the suite starts."""
+    clone = tmp_path / "clone"
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for name in listed.stdout.splitlines():
+        if (ROOT / name).is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, clone / name)
+    subprocess.run(
+        ["bash", "-c", "source scripts/_env.sh && write_demo_env"], cwd=clone, check=True
+    )
+    assert "SECRET_KEY=" in (clone / ".env").read_text()
+
+    # The tests that start manage.py with an environment of their own making.
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_commands.py"],
+        cwd=clone,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
