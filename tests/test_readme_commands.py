@@ -58,6 +58,9 @@ RUN = {
 NOT_HERE = {
     "scripts/start": "command 1 itself: its set-up is reproduced above",
     "scripts/test": "command 2 itself: this test runs inside it",
+    "scripts/test tests/browser --count 5 --repeat-scope session": (
+        "command 2 five times over the browser tests: minutes, run by hand"
+    ),
     "DATABASE_URL=postgres://factcheck_owner:…@db:5432/factcheck python manage.py migrate": (
         "production PostgreSQL roles: .ci/run does it against a real cluster"
     ),

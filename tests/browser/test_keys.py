@@ -215,7 +215,6 @@ def test_j_to_a_claim_someone_else_changed_since_it_was_fetched_shows_the_change
         "() => performance.getEntriesByType('resource')"
         f".some((entry) => entry.name.endsWith('/claims/{second.pk}/'))"
     )
-    page.wait_for_timeout(200)
 
     services.claim_set_status(actor=editor, claim=second, status="in_progress", reason="")
     page.keyboard.press("j")

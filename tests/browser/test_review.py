@@ -31,6 +31,8 @@ def test_the_whole_review_loop(page: Page, live_server, reviewer, tmp_path):
     page.get_by_label("Files", exact=True).set_input_files(str(story))
     page.get_by_role("button", name="Upload and import").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ceasefire talks resume in Cairo")
+    # The heading shows before the deferred review.js has bound the mouse.
+    page.wait_for_load_state("load")
 
     # Select the sentence with the mouse and add it as a claim.
     select_text(page, SENTENCE)
@@ -103,6 +105,9 @@ def test_keyboard_only_navigation_and_status(page: Page, live_server, reviewer):
     first = factories.make_claim(article=article, phrase="First claim here.")
     second = factories.make_claim(article=article, phrase="Second claim there.")
     page.goto(f"{live_server.url}/login/")
+    # The field's autofocus is what lets a person type at once; keys pressed before the
+    # page has focused it would go nowhere.
+    expect(page.get_by_label("User name")).to_be_focused()
     page.keyboard.type("rita")
     page.keyboard.press("Tab")
     page.keyboard.type("pw-for-tests-123")

@@ -49,8 +49,9 @@ def test_an_editor_merges_two_sources_from_the_sources_page(
 
     page.get_by_label("Name, alias or affiliation").fill("J. Kirby")
     page.get_by_role("button", name="Apply filters").click()
-    # Let the search settle: an answer arriving after the click would push its
-    # address and so cancel the navigation the click started.
+    # Let the search settle: typing answers 400 ms later, the click at once, and an
+    # answer arriving after the next click would push its address and so cancel the
+    # navigation that click started. Half a second of a quiet network outlasts both.
     page.wait_for_load_state("networkidle")
     page.locator("#results").get_by_role("link", name="J. Kirby", exact=True).click()
     expect(page.locator("#claim-total")).to_have_text("3")

@@ -38,8 +38,8 @@ def test_accept_edit_and_reject_suggestions_then_suggest_again(
     first, second, third = Suggestion.objects.order_by("claim_start")[:3]
 
     # n opens the first suggestion; Enter accepts it: its claim opens, highlighted.
-    # (Once the page's scripts have loaded and bound the keys.)
-    page.wait_for_load_state("networkidle")
+    # (Once the deferred review.js has run and bound the keys.)
+    page.wait_for_load_state("load")
     page.keyboard.press("n")
     card = page.locator("#suggestion-panel")
     expect(card).to_have_attribute("data-suggestion", str(first.pk))
