@@ -4,6 +4,7 @@ import datetime
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from factcheck import services
@@ -117,3 +118,155 @@ def test_reopening_clears_the_snapshot_and_a_new_sign_off_takes_a_new_one(signed
     assert resigned.sign_off_snapshot["sources"][0]["name"] == "Adm. John Kirby"
     reopen = AuditEvent.objects.filter(action="claim.reopened").get()
     assert reopen.changes["sign_off_snapshot"][1] is None
+
+
+# Whoever changes what a verdict publishes after it was proposed may not sign it off.
+
+
+@pytest.fixture
+def proposed(reviewer):
+    """A claim attributed to John Kirby (relayed by AFP), proposed false by the reviewer."""
+    claim = factories.make_claim()
+    kirby = factories.make_source("John Kirby", type_slug="named_spokesperson")
+    afp = factories.make_source("AFP", type_slug="news_agency")
+    services.attribution_add(
+        actor=reviewer, claim=claim, source=kirby, mention_text="Kirby", intermediary=afp
+    )
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_update(actor=reviewer, claim=claim, rationale="The hospital count differs.")
+    services.evidence_add(actor=reviewer, claim=claim, url="https://example.org/hospital")
+    return services.claim_set_status(actor=reviewer, claim=claim, status="false")
+
+
+def version_of(claim: Claim) -> str:
+    return str(Claim.objects.get(pk=claim.pk).version)
+
+
+def add_a_source(client, claim):
+    return client.post(
+        reverse("attribution_add", args=[claim.pk]),
+        {
+            "new_source_name": "Editor's own source",
+            "new_source_type": "organization",
+            "quote_mode": "paraphrase",
+            "version": version_of(claim),
+        },
+    )
+
+
+def remove_its_source(client, claim):
+    attribution = claim.attributions.get()
+    return client.post(
+        reverse("attribution_remove", args=[attribution.pk]), {"version": version_of(claim)}
+    )
+
+
+def edit_the_mention_cue_and_relay(client, claim):
+    attribution = claim.attributions.get()
+    return client.post(
+        reverse("attribution_edit", args=[attribution.pk]),
+        {
+            "mention_text": "a spokesman",
+            "cue": "claimed",
+            "quote_mode": "direct",
+            "intermediary": "",
+            "version": version_of(claim),
+        },
+    )
+
+
+def rename_its_source(client, claim):
+    source = claim.attributions.get().source
+    return client.post(
+        reverse("source_edit", args=[source.pk]),
+        {
+            "name": "John F. Kirby",
+            "source_type": source.source_type.slug,
+            "is_anonymous": "",
+            "affiliation": "",
+            "role": "",
+            "aliases": "",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [add_a_source, remove_its_source, edit_the_mention_cue_and_relay, rename_its_source],
+    ids=["add a source", "remove its source", "edit the attribution", "rename its source"],
+)
+def test_an_editor_who_changed_what_the_verdict_publishes_cannot_sign_it_off(
+    client, proposed, editor, change
+):
+    client.force_login(editor)
+    changed = change(client, proposed)
+    assert changed.status_code in (200, 302), changed.content[:500]
+    assert Claim.objects.get(pk=proposed.pk).version > proposed.version or (
+        change is rename_its_source
+    )
+
+    response = client.post(
+        reverse("claim_sign_off", args=[proposed.pk]), {"version": version_of(proposed)}
+    )
+
+    assert response.status_code == 422
+    assert "changed what it publishes" in response.text
+    assert not Claim.objects.get(pk=proposed.pk).is_locked
+    second = factories.make_user("Editor", username="ed2")
+    signed = services.verdict_sign_off(actor=second, claim=proposed)
+    assert signed.is_locked
+
+
+def test_an_editor_who_changed_nothing_published_may_still_sign_off(client, proposed, editor):
+    client.force_login(editor)
+    client.post(
+        reverse("note_add", args=[proposed.pk]),
+        {"body": "Looks right to me.", "version": version_of(proposed)},
+    )
+    services.claim_update(actor=editor, claim=proposed, assigned_to=editor)
+
+    response = client.post(
+        reverse("claim_sign_off", args=[proposed.pk]), {"version": version_of(proposed)}
+    )
+
+    assert response.status_code == 302
+    assert proposed.notes.count() == 1
+    assert Claim.objects.get(pk=proposed.pk).signed_off_by == editor
+
+
+def test_a_superuser_who_moved_the_span_in_the_admin_cannot_sign_it_off(admin_client, proposed):
+    from tests.test_admin import admin_url, form_data
+
+    admin = User.objects.get(username="admin")
+    url = admin_url(Claim, "change", proposed.pk)
+    data = form_data(admin_client.get(url))
+    data["start"], data["end"] = proposed.start, proposed.end - 1
+    data["text"] = proposed.text[:-1]
+
+    saved = admin_client.post(url, data)
+
+    assert saved.status_code == 302, saved.text[:2000]
+    moved = Claim.objects.get(pk=proposed.pk)
+    assert (moved.text, moved.proposed_by.username) == (proposed.text[:-1], "rita")
+    with pytest.raises(services.DomainError, match="changed what it publishes"):
+        services.verdict_sign_off(actor=admin, claim=moved)
+    assert not Claim.objects.get(pk=proposed.pk).is_locked
+
+
+def test_a_superuser_who_edited_the_attribution_in_the_admin_cannot_sign_it_off(
+    admin_client, proposed
+):
+    from factcheck.models import Attribution
+    from tests.test_admin import admin_url, form_data
+
+    admin = User.objects.get(username="admin")
+    attribution = proposed.attributions.get()
+    url = admin_url(Attribution, "change", attribution.pk)
+    data = form_data(admin_client.get(url))
+    data["cue"] = "denied"
+
+    saved = admin_client.post(url, data)
+
+    assert saved.status_code == 302, saved.text[:2000]
+    with pytest.raises(services.DomainError, match="changed what it publishes"):
+        services.verdict_sign_off(actor=admin, claim=proposed)

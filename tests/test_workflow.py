@@ -81,7 +81,9 @@ def test_the_proposer_cannot_sign_off_their_own_verdict(editor):
     claim = claim_at("misleading", actor=editor)
     before = last_id()
 
-    with pytest.raises(services.DomainError, match="You proposed or changed this verdict"):
+    with pytest.raises(
+        services.DomainError, match="You proposed this verdict or changed what it publishes"
+    ):
         services.verdict_sign_off(actor=editor, claim=claim)
 
     assert not Claim.objects.get(pk=claim.pk).is_locked

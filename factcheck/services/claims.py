@@ -180,28 +180,60 @@ def _check_verdict_support(claim: Claim, status: str) -> None:
         raise DomainError("This verdict needs at least one evidence link.", field="evidence")
 
 
+# What a sign-off publishes (signoff.snapshot) and who can change it after the proposal:
+# the claim's span, text, status and rationale, its attributions and evidence, and the
+# registry entries of the sources it cites.
+PUBLISHED_CLAIM_FIELDS = frozenset({"start", "end", "text", "status", "rationale"})
+PUBLISHED_SOURCE_FIELDS = frozenset({"name", "source_type", "affiliation", "is_anonymous"})
+
+
+def _changes_what_a_verdict_publishes(action: str, changes: dict) -> bool:
+    if action.startswith(("attribution.", "evidence.", "verdict.")):
+        return True
+    return action.startswith("claim.") and not PUBLISHED_CLAIM_FIELDS.isdisjoint(changes)
+
+
 def verdict_contributors(claim: Claim) -> set[int]:
-    """Return the ids of everyone who proposed or changed the verdict since it was proposed.
+    """Return the ids of everyone who proposed the verdict or changed what it publishes since.
 
     Read from the claim's history, newest first, back to the event that moved
-    it from a non-verdict status into a verdict: every proposer it has had in
-    that time (a change to the status, rationale or evidence of a proposed
-    verdict makes its author the proposer; undo restores the earlier one).
+    it from a non-verdict status into a verdict: its proposers (undo restores an
+    earlier one) and whoever changed the claim's span, text, status, rationale,
+    attributions or evidence in that time, from the pages, the admin or the
+    suggestions; then whoever edited a source the claim cites since then.
     """
     contributors = {claim.proposed_by_id} - {None}
     verdicts = VerificationStatus.verdicts()
     events = (
         AuditEvent.objects.filter(claim_id=claim.pk)
         .order_by("-id")
-        .values_list("changes", flat=True)
+        .values_list("id", "actor_id", "action", "changes")
     )
-    for changes in events.iterator(chunk_size=100):
+    proposed_at_event = 0
+    for event_id, actor_id, action, changes in events.iterator(chunk_size=100):
         proposer = changes.get("proposed_by")
         if proposer and proposer[1]:
             contributors.add(proposer[1]["id"])
+        if actor_id is not None and _changes_what_a_verdict_publishes(action, changes):
+            contributors.add(actor_id)
         status = changes.get("status")
         if status and status[1] in verdicts and status[0] not in verdicts:
+            proposed_at_event = event_id
             break
+    cited = {
+        str(pk)
+        for pair in claim.attributions.values_list("source_id", "intermediary_id")
+        for pk in pair
+        if pk is not None
+    }
+    source_events = AuditEvent.objects.filter(
+        id__gt=proposed_at_event, object_type="source", object_id__in=cited, actor__isnull=False
+    ).values_list("actor_id", "changes")
+    contributors.update(
+        actor_id
+        for actor_id, changes in source_events
+        if not PUBLISHED_SOURCE_FIELDS.isdisjoint(changes)
+    )
     return contributors
 
 
@@ -211,8 +243,9 @@ def verdict_sign_off(
 ) -> Claim:
     """Sign off a proposed verdict, freezing what it publishes, and lock the claim.
 
-    The signer must not be anyone who proposed or changed the verdict since it
-    was proposed (`verdict_contributors`): a second pair of eyes, for real.
+    The signer must not be anyone who proposed the verdict or changed what it
+    publishes since it was proposed (`verdict_contributors`): a second pair of
+    eyes, for real.
     """
     _authorize(actor, "sign_off_claim")
     claim = _lock_claim(claim, expected_version)
@@ -222,8 +255,8 @@ def verdict_sign_off(
         raise DomainError("Only a proposed verdict can be signed off; this claim has none yet.")
     if actor is not None and actor.pk in verdict_contributors(claim):
         raise DomainError(
-            "You proposed or changed this verdict since it was proposed; another editor "
-            "must sign it off.",
+            "You proposed this verdict or changed what it publishes (the claim, its sources, "
+            "rationale or evidence) since it was proposed; another editor must sign it off.",
             field="sign_off",
         )
     _check_verdict_support(claim, claim.status)
