@@ -494,6 +494,43 @@ def test_a_type_needs_a_name(as_editor, db):
     assert last_event_id() == before
 
 
+def test_a_type_cannot_take_another_types_name(as_editor, db):
+    spokesperson = SourceType.objects.get(slug="named_spokesperson")
+    before = last_event_id()
+
+    response = as_editor.post(
+        reverse("source_type_change", args=[spokesperson.pk]),
+        {"action": "save", "name": "  mINISTRY ", "description": "Any ministry"},
+    )
+    added = as_editor.post(reverse("source_type_add"), {"name": "ministry  ", "description": ""})
+
+    assert response.status_code == 422
+    assert "There is already a source type “Ministry”" in response.content.decode()
+    assert added.status_code == 422
+    assert SourceType.objects.filter(name__iexact="ministry").count() == 1
+    assert SourceType.objects.get(pk=spokesperson.pk).name == spokesperson.name
+    assert last_event_id() == before
+
+
+def test_the_unattributed_type_is_neither_retired_nor_deleted(as_editor, db):
+    unattributed = SourceType.objects.get(slug="unattributed")
+    before = last_event_id()
+
+    retired = as_editor.post(
+        reverse("source_type_change", args=[unattributed.pk]), {"action": "retire"}
+    )
+    deleted = as_editor.post(
+        reverse("source_type_delete", args=[unattributed.pk]), {"confirm": "delete"}
+    )
+
+    assert retired.status_code == 422
+    assert "cannot be retired: the claims with no source count" in retired.content.decode()
+    assert deleted.status_code == 422
+    assert "cannot be deleted" in deleted.content.decode()
+    assert not SourceType.objects.get(slug="unattributed").retired
+    assert last_event_id() == before
+
+
 def test_a_reviewer_cannot_change_types_and_sees_no_forms(as_reviewer, db):
     ministry = SourceType.objects.get(slug="ministry")
 

@@ -369,6 +369,34 @@ def source_replace(*, actor, source: Source, by: Source, reason: str = "") -> So
 
 SOURCE_TYPE_FIELDS = ("slug", "name", "description", "position", "retired")
 
+# Claims with no attribution count under this type (queue, insights, exports),
+# so it must stay on the list under this slug.
+UNATTRIBUTED = "unattributed"
+
+
+def _type_name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _refuse_type_name_taken(name: str, slug: str, exclude_pk: int | None = None) -> None:
+    # Compared in Python: the list is short, and SQLite's LIKE folds ASCII case only.
+    key = _type_name_key(name)
+    for other in SourceType.objects.exclude(pk=exclude_pk):
+        if other.slug == slug or _type_name_key(other.name) == key:
+            raise DomainError(
+                f"There is already a source type “{other}”: give this one another name, "
+                "or retire one of the two.",
+                field="name",
+            )
+
+
+def _refuse_unattributed_change(source_type: SourceType, what: str) -> None:
+    if source_type.slug == UNATTRIBUTED:
+        raise DomainError(
+            f"The type “{source_type}” cannot be {what}: the claims with no source count "
+            "under it in the queue, the insights and the exports."
+        )
+
 
 def _record_source_type(actor, action: str, source_type: SourceType, changes, reason="") -> None:
     audit.record(
@@ -393,9 +421,7 @@ def source_type_create(
         raise DomainError("A source type needs a name.", field="name")
     # The slug is the code exports and filters use; it follows the name unless given.
     slug = (slug or "").strip() or slugify(name).replace("-", "_")[:50]
-    same = SourceType.objects.filter(models.Q(slug=slug) | models.Q(name__iexact=name)).first()
-    if same is not None:
-        raise DomainError(f"There is already a source type “{same}”.", field="name")
+    _refuse_type_name_taken(name, slug)
     source_type = SourceType(
         slug=slug, name=name, description=description.strip(), position=position
     )
@@ -423,9 +449,19 @@ def source_type_update(
     if unknown:
         raise DomainError(f"Source types have no field {', '.join(sorted(unknown))}.")
     source_type = SourceType.objects.select_for_update().get(pk=source_type.pk)
+    if "name" in fields:
+        fields["name"] = " ".join((fields["name"] or "").split())
+        if not fields["name"]:
+            raise DomainError("A source type needs a name.", field="name")
+    if fields.get("retired"):
+        _refuse_unattributed_change(source_type, "retired")
+    if "slug" in fields and fields["slug"] != source_type.slug:
+        _refuse_unattributed_change(source_type, "given another code")
     changes = _apply(source_type, fields)
     if not changes:
         return source_type
+    if "name" in changes or "slug" in changes:
+        _refuse_type_name_taken(source_type.name, source_type.slug, exclude_pk=source_type.pk)
     _full_clean(source_type)
     source_type.save()
     _record_source_type(actor, "source_type.changed", source_type, changes, reason)
@@ -436,6 +472,7 @@ def source_type_update(
 def source_type_delete(*, actor, source_type: SourceType, reason: str = "") -> None:
     """Delete a source type that no source uses."""
     _authorize(actor, "delete_sourcetype")
+    _refuse_unattributed_change(source_type, "deleted")
     if source_type.sources.exists():
         raise DomainError(
             f"{source_type.sources.count()} source(s) have the type “{source_type}”, so it "
