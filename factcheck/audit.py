@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
@@ -110,6 +111,37 @@ def key_id(key: bytes | None = None) -> str:
     """
     key = audit_key() if key is None else key
     return hmac.new(key, b"factcheck audit key id", hashlib.sha256).hexdigest()[:16]
+
+
+class WrongAuditKey(ImproperlyConfigured):
+    """AUDIT_KEY is not the key that signed the audit history so far."""
+
+
+def _wrong_key_message(chain_key_id: str, event_id: int | None = None) -> str:
+    event = f"its last event, #{event_id}," if event_id is not None else "its last event"
+    return (
+        f"AUDIT_KEY (key id {key_id()!r}) is not the key that signed the audit history: "
+        f"{event} was signed with key id {chain_key_id!r}. Set AUDIT_KEY to that key (from "
+        "the secret store or the demo's .env); nothing was written under the wrong key."
+    )
+
+
+def check_key() -> None:
+    """Refuse to start with an AUDIT_KEY other than the one the chain's last event was made with.
+
+    A database without the audit table yet (before `migrate`) or without a keyed
+    event has nothing to check against.
+    """
+    if AuditEvent._meta.db_table not in connection.introspection.table_names():
+        return
+    last = (
+        AuditEvent.objects.exclude(key_id=LEGACY_KEY_ID)
+        .order_by("-id")
+        .values_list("id", "key_id")
+        .first()
+    )
+    if last is not None and last[1] != key_id():
+        raise WrongAuditKey(_wrong_key_message(last[1], last[0]))
 
 
 def mac(message: str, key: bytes | None = None) -> str:
@@ -200,7 +232,11 @@ def record(
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must run inside the change's transaction")
     lock_chain()
-    tail = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    head = AuditEvent.objects.order_by("-id").values_list("hash", "key_id").first()
+    tail, tail_key_id = head or (None, LEGACY_KEY_ID)
+    if tail_key_id not in (LEGACY_KEY_ID, key_id()):
+        # Events made under another key would never verify under the right one.
+        raise WrongAuditKey(_wrong_key_message(tail_key_id))
     event = AuditEvent(
         created_at=timezone.now(),
         actor=actor if actor is not None and actor.is_authenticated else None,

@@ -4,6 +4,7 @@ The defaults are safe for production (DEBUG off, secure cookies, HSTS); the
 README's start command switches DEBUG on for a local demo.
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -43,21 +44,40 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set SECRET_KEY in the environment (or DEBUG=true for a demo).")
     SECRET_KEY = "django-insecure-local-demo-key-not-for-production-use-0123456789"
 
+
 # The secret that keys the audit chain's MACs and signs its checkpoints. It must
-# not live in the database: whoever holds the database credentials but not this
-# key cannot forge or rehash audit events unnoticed. `scripts/start` makes one
-# for the demo (.audit-key); see the README, "Audit history: how it is protected".
-AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
-if not AUDIT_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "Set AUDIT_KEY in the environment: the secret that signs the audit history, "
-            "kept outside the database (generate one with "
-            "`python -c 'import secrets; print(secrets.token_hex(32))'`), or DEBUG=true for a demo."
+# not live in the database, nor in this code: whoever holds the database
+# credentials but not this key cannot forge or rehash audit events unnoticed.
+# `scripts/start` writes one into the demo's .env; see the README, "Audit
+# history: how it is protected". Start-up also checks it against the chain
+# (`factcheck.audit.check_key`).
+def weak_key_problem(key: str) -> str | None:
+    """Say why `key` is too weak to sign the audit history, or None when it will do."""
+    if len(key) < 32:
+        return "it is too short: use at least 32 random characters"
+    # Shannon entropy of the key's own characters: a crude bound, but it refuses a
+    # repeated character, a short pattern repeated, and words padded to length.
+    counts = [key.count(character) for character in set(key)]
+    bits = -sum(n * math.log2(n / len(key)) for n in counts)
+    if len(counts) < 8 or bits < 96:
+        return (
+            f"it is too predictable ({len(counts)} different characters, about {bits:.0f} bits "
+            "where 96 are needed)"
         )
-    AUDIT_KEY = "insecure-local-demo-audit-key-not-for-production-use-0123456789"
-elif len(AUDIT_KEY) < 32:
-    raise ImproperlyConfigured("AUDIT_KEY is too short: use at least 32 random characters.")
+    return None
+
+
+AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+_MAKE_A_KEY = (
+    "generate one with `python -c 'import secrets; print(secrets.token_hex(32))'` and keep it "
+    "outside the database (scripts/start writes one into .env for the demo)"
+)
+if not AUDIT_KEY:
+    raise ImproperlyConfigured(
+        f"Set AUDIT_KEY in the environment: the secret that signs the audit history; {_MAKE_A_KEY}."
+    )
+if (_problem := weak_key_problem(AUDIT_KEY)) is not None:
+    raise ImproperlyConfigured(f"AUDIT_KEY is refused: {_problem}; {_MAKE_A_KEY}.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

@@ -7,6 +7,7 @@ loopback port, and photographs the main screens.
 """
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -72,7 +73,16 @@ def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp}/demo.sqlite3"}
+        # A throwaway database with keys of its own, whatever the demo's .env holds.
+        env = {
+            **os.environ,
+            "FACTCHECK_ENV_FILE": "",
+            "DEBUG": "true",
+            "SECRET_KEY": secrets.token_hex(32),
+            "AUDIT_KEY": secrets.token_hex(32),
+            "DATABASE_URL": f"sqlite:///{tmp}/demo.sqlite3",
+            "FACTCHECK_AUDIT_CHECKPOINTS": f"{tmp}/checkpoints.jsonl",
+        }
         manage(env, "migrate", "--no-input")
         manage(env, "import_articles", "seeds", "--annotations")
         manage(env, "create_demo_users", "--password", PASSWORD)

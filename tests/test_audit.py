@@ -4,6 +4,7 @@ import io
 import itertools
 import json
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -11,14 +12,18 @@ import sys
 import psycopg
 import pytest
 from django.conf import settings
+from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from factcheck import audit, checkpoints, services, tasks
-from factcheck.models import AuditEvent
+from factcheck.models import AuditEvent, Claim
 from tests import factories
+from tests.conftest import child_environment
+from tests.test_tasks import worker_environment
 
 
 @pytest.fixture
@@ -568,3 +573,94 @@ def test_flush_puts_every_trigger_back():
     if connection.vendor == "postgresql":
         expected.discard("factcheck_auditevent_no_replace")  # no REPLACE there
     assert expected <= names
+
+
+# ---------------------------------------------------------------------------
+# The key: none in the code, no weak one, and never another than the chain's
+
+
+def settings_refusal(**variables: str) -> str:
+    """Import the settings in a new shell with `variables`; return what they refused, or ''."""
+    run = subprocess.run(
+        [sys.executable, "-c", "import factcheck.settings"],
+        env=child_environment(DJANGO_SETTINGS_MODULE="factcheck.settings", **variables),
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    return run.stderr if run.returncode else ""
+
+
+def test_a_demo_without_an_audit_key_is_refused_too():
+    refusal = settings_refusal(DEBUG="true", SECRET_KEY="x" * 50)
+
+    assert "Set AUDIT_KEY in the environment" in refusal
+    assert "scripts/start writes one into .env" in refusal
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["a" * 64, "ab" * 32, "password" * 6, "0123456" * 6, "short-but-random-Xy9"],
+    ids=["one character", "two characters", "a word repeated", "digits repeated", "short"],
+)
+def test_a_weak_audit_key_is_refused(key):
+    refusal = settings_refusal(DEBUG="false", SECRET_KEY="x" * 50, AUDIT_KEY=key)
+
+    assert "AUDIT_KEY is refused" in refusal
+
+
+def test_a_random_audit_key_is_accepted():
+    assert (
+        settings_refusal(DEBUG="false", SECRET_KEY="x" * 50, AUDIT_KEY=secrets.token_hex(16)) == ""
+    )
+
+
+OTHER_KEY = "another-audit-key-that-never-signed-this-chain-4f9c2e7a1b"
+
+
+def test_another_audit_key_writes_nothing_and_names_both_keys(history):
+    events = AuditEvent.objects.count()
+    right = audit.key_id()
+    claim = Claim.objects.first()
+
+    with override_settings(AUDIT_KEY=OTHER_KEY):
+        wrong = audit.key_id()
+        with pytest.raises(audit.WrongAuditKey) as refused:
+            services.claim_update(actor=None, claim=claim, rationale="Written under a wrong key")
+        with pytest.raises(audit.WrongAuditKey):
+            audit.check_key()
+        errors = checks.run_checks(databases=["default"])
+
+    assert f"key id {wrong!r}" in str(refused.value)
+    assert f"signed with key id {right!r}" in str(refused.value)
+    assert [error.id for error in errors if error.id.startswith("factcheck.")] == ["factcheck.E001"]
+    assert AuditEvent.objects.count() == events
+    assert Claim.objects.get(pk=claim.pk).rationale != "Written under a wrong key"
+    audit.check_key()  # the right key passes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_server_refuses_to_start_with_another_audit_key(reviewer):
+    factories.make_claim(actor=reviewer)
+    environment = {**worker_environment(), "ALLOWED_HOSTS": "localhost"}
+
+    wrong = subprocess.run(
+        [sys.executable, "-c", "import factcheck.wsgi"],
+        env={**environment, "AUDIT_KEY": OTHER_KEY},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    right = subprocess.run(
+        [sys.executable, "-c", "import factcheck.wsgi"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+
+    assert wrong.returncode != 0
+    assert "is not the key that signed the audit history" in wrong.stderr
+    assert f"signed with key id {audit.key_id()!r}" in wrong.stderr
+    assert right.returncode == 0, right.stderr

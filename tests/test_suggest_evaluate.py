@@ -408,7 +408,7 @@ def test_command_runs_with_debug_off_and_no_database(tmp_path):
         "DJANGO_SETTINGS_MODULE": "factcheck.settings",
         "DEBUG": "false",
         "SECRET_KEY": "evaluate-suggestions-test-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "AUDIT_KEY": "0" * 64,
+        "AUDIT_KEY": "evaluate-suggestions-audit-key-5f3a9c1e7b2d4086",
         # Nothing listens there: the command must not connect.
         "DATABASE_URL": "postgres://nobody@127.0.0.1:9/nowhere",
     }
