@@ -43,7 +43,15 @@ differently). On each pair:
   of the canonical name ("Kirby" for "John Kirby"), the canonical name occurring in the text.
 
 The confusion table counts pairs by reference source type (rows) and predicted type
-(columns).
+(columns). A reference claim with ``"labelled": false`` (PolNeAR's, which mark spans only)
+takes part in the span scores and in no attribute score.
+
+**Recall by kind of cue** splits the reference claims by their cue as written: "say", "tell"
+and "according to" in any form; any other one-word cue; a cue of several words ("called
+for", "said in a statement"); a speaker's colon; the dash of a transcript line ("TRUMP ―").
+For each kind it gives the share of reference cues and of their source mentions that a
+prediction matches by overlap (a colon or a dash, which trimming leaves empty, by the same
+mark).
 """
 
 from __future__ import annotations
@@ -98,6 +106,12 @@ SPAN_TEXT_FIELDS = (
 )
 
 Span = tuple[int, int]
+
+CUE_KINDS = ("say/tell/according to", "other one-word", "multi-word", "colon", "transcript dash")
+_SAY_TELL = frozenset(
+    {"say", "says", "said", "saying", "tell", "tells", "told", "telling", "according to"}
+)
+_DASHES = frozenset("-‐‑‒–—―")
 
 
 class AnnotationError(ValueError):
@@ -183,6 +197,19 @@ def match_spans(
         used_pred.add(j)
         pairs.append((i, j))
     return sorted(pairs)
+
+
+def cue_kind(words: str) -> str:
+    """The kind of a cue as written (see the module docstring)."""
+    cue = " ".join(words.split()).casefold()
+    bare = cue.strip(" :,")
+    if cue and set(cue) <= _DASHES | {" "}:
+        return "transcript dash"
+    if not bare:
+        return "colon"
+    if bare in _SAY_TELL:
+        return "say/tell/according to"
+    return "multi-word" if " " in bare else "other one-word"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,6 +339,8 @@ class Score:
     reference_types: Counter = field(default_factory=Counter)
     # (reference source type, span kind) -> reference spans matched by overlap
     found_by_type: Counter = field(default_factory=Counter)
+    # (kind of cue, "reference" | "cue" | "mention") -> reference claims, matched by overlap
+    by_cue_kind: Counter = field(default_factory=Counter)
 
     def __add__(self, other: Score) -> Score:
         spans = {
@@ -324,6 +353,7 @@ class Score:
             self.pairs + other.pairs,
             self.reference_types + other.reference_types,
             self.found_by_type + other.found_by_type,
+            self.by_cue_kind + other.by_cue_kind,
         )
 
 
@@ -365,6 +395,8 @@ def needs_resolution(claim: dict, text: str) -> bool:
 def attribute_outcomes(pair: Pair) -> dict[str, bool | None]:
     """For each attribute, whether the pair agrees on it (None: not scored on this pair)."""
     ref, pred = pair.reference, pair.predicted
+    if ref.get("labelled") is False:
+        return dict.fromkeys(ATTRIBUTES)
     attributed = ref.get("source_span") is not None
     return {
         "source_type": ref.get("source_type") == pred.get("source_type"),
@@ -400,6 +432,9 @@ def score_document(
             if mode == "overlap":
                 for i, _ in pairs:
                     score.found_by_type[references[i].get("source_type"), kind] += 1
+                    cue = references[i].get("cue")
+                    if cue is not None and kind in ("cue", "mention"):
+                        score.by_cue_kind[cue_kind(cue), kind] += 1
             score.spans[kind, mode] = Counts(
                 len(pairs),
                 sum(span is not None for span in refs),
@@ -416,7 +451,17 @@ def score_document(
     for pair in pairs:
         pair.needs_resolution = needs_resolution(pair.reference, text)
     score.pairs = pairs
-    score.reference_types = Counter(c.get("source_type") for c in references)
+    score.reference_types = Counter(
+        c.get("source_type") for c in references if c.get("labelled") is not False
+    )
+    # a colon or a dash is trimmed to nothing for the cue scores above: here it is found when
+    # a prediction has the very same mark
+    marks = {tuple(c["cue_span"]) for c in predictions if c.get("cue_span")}
+    for c in references:
+        if c.get("cue") is not None:
+            score.by_cue_kind[cue_kind(c["cue"]), "reference"] += 1
+            if trim(text, _span(c.get("cue_span"))) is None and tuple(c["cue_span"]) in marks:
+                score.by_cue_kind[cue_kind(c["cue"]), "cue"] += 1
     return score
 
 
@@ -462,6 +507,8 @@ def summary(score: Score) -> dict:
     per_type: dict[str, dict] = {}
     confusion: dict[str, Counter] = {}
     for pair in score.pairs:
+        if pair.reference.get("labelled") is False:
+            continue
         outcomes = attribute_outcomes(pair)
         ref_type = pair.reference.get("source_type")
         row = per_type.setdefault(ref_type, {})
@@ -506,6 +553,19 @@ def summary(score: Score) -> dict:
             for t in types
         },
         "confusion": {t: dict(confusion[t]) for t in types if t in confusion},
+        "by_cue_kind": {
+            kind: {
+                "reference": score.by_cue_kind[kind, "reference"],
+                "cue_recall_overlap": _ratio(
+                    score.by_cue_kind[kind, "cue"], score.by_cue_kind[kind, "reference"]
+                ),
+                "mention_recall_overlap": _ratio(
+                    score.by_cue_kind[kind, "mention"], score.by_cue_kind[kind, "reference"]
+                ),
+            }
+            for kind in CUE_KINDS
+            if score.by_cue_kind[kind, "reference"]
+        },
     }
 
 
@@ -570,6 +630,25 @@ def format_report(data: dict) -> str:
             [[ATTRIBUTE_LABELS[a], _cell(data["attributes"].get(a))] for a in ATTRIBUTES],
         )
     )
+    kinds = data.get("by_cue_kind") or {}
+    if kinds:
+        parts.append(
+            "Recall by kind of cue (~R: reference matched by overlap)\n"
+            + _table(
+                ["kind of cue", "ref", "~cue R", "~mention R"],
+                [
+                    [
+                        kind,
+                        row["reference"],
+                        *(
+                            "-" if row[k] is None else _f(row[k])
+                            for k in ("cue_recall_overlap", "mention_recall_overlap")
+                        ),
+                    ]
+                    for kind, row in kinds.items()
+                ],
+            )
+        )
     type_rows = []
     for slug, row in data["per_source_type"].items():
         paired = row.get("source_type", {}).get("total", 0)
@@ -580,13 +659,14 @@ def format_report(data: dict) -> str:
             [slug, row["reference"], *("-" if r is None else _f(r) for r in recalls), paired]
             + [_cell(row.get(a)) for a in ("source_type", "named", "via")]
         )
-    parts.append(
-        "Per reference source type (~R: recall by overlap)\n"
-        + _table(
-            ["source type", "ref", "~mention R", "~content R", "pairs", "type", "named", "via"],
-            type_rows,
+    if type_rows:
+        parts.append(
+            "Per reference source type (~R: recall by overlap)\n"
+            + _table(
+                ["source type", "ref", "~mention R", "~content R", "pairs", "type", "named", "via"],
+                type_rows,
+            )
         )
-    )
     confusion = data["confusion"]
     if confusion:
         columns = sorted({c for row in confusion.values() for c in row}, key=_type_order)

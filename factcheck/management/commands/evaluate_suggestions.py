@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from factcheck.suggest import evaluate
+from factcheck.suggest import evaluate, polnear
 
 ANNOTATIONS_SUFFIX = ".annotations.json"
 
@@ -46,13 +46,28 @@ class Command(BaseCommand):
         "with NAME.annotations.json beside it, or a folder of such pairs. Prints precision, "
         "recall and F1 of source mentions, cues and contents (exact and overlap of at least "
         "half), the accuracy of source type, named/anonymous, intermediary and quote mode on "
-        "matched claims, and the source-type confusion table. Exits 2 on a bad reference."
+        "matched claims, the source-type confusion table and recall by kind of cue. With "
+        "--polnear DIR, scores a split of the PolNeAR corpus instead (spans only: it labels no "
+        "types). Exits 2 on a bad reference."
     )
     # Reads files only: no database, no system checks (it runs with DEBUG off and no DB).
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("paths", nargs="*", metavar="PATH")
+        parser.add_argument(
+            "--polnear",
+            metavar="DIR",
+            help="A PolNeAR clone (or its data folder): score its --split instead of PATHs.",
+        )
+        parser.add_argument(
+            "--split",
+            default="dev",
+            help="The PolNeAR split to score: dev (default) or train; test is refused.",
+        )
+        parser.add_argument(
+            "--limit", type=int, metavar="N", help="Score only the first N PolNeAR articles."
+        )
         parser.add_argument(
             "--json", action="store_true", help="Print the scores as JSON instead of tables."
         )
@@ -81,10 +96,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if bool(options["polnear"]) == bool(options["paths"]):
+            raise CommandError("Give PATHs or --polnear DIR (not both).", returncode=2)
         try:
-            documents = _documents(options["paths"])
             loaded = []
-            for name, text_path, annotations_path in documents:
+            if options["polnear"]:
+                for doc in polnear.read_split(
+                    options["polnear"], options["split"], limit=options["limit"]
+                ):
+                    loaded.append((doc.name, doc.text, doc.claims))
+            for name, text_path, annotations_path in _documents(options["paths"]):
                 text = _read_text(text_path)
                 loaded.append((name, text, evaluate.load_annotations(annotations_path, text)))
             predict = self._predictor(options)
@@ -99,7 +120,7 @@ class Command(BaseCommand):
                 scores.append(evaluate.score_document(text, references, predictions, name))
                 if options["diff"]:
                     diffs.append((name, evaluate.differences(text, references, predictions)))
-        except evaluate.AnnotationError as error:
+        except (evaluate.AnnotationError, polnear.PolnearError) as error:
             raise CommandError(str(error), returncode=2) from None
         total = sum(scores[1:], scores[0])
         per_document = [(s.documents[0], evaluate.summary(s)) for s in scores]
