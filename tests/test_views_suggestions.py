@@ -242,6 +242,54 @@ def test_an_unreadable_edit_keeps_the_card_and_what_was_typed(logged_in, three):
     assert Claim.objects.count() == 0
 
 
+@pytest.mark.parametrize("name", ["John Kirby", "Someone typed"])
+def test_an_edit_to_unattributed_that_names_a_source_is_refused(logged_in, three, name):
+    kirby = three[0]
+    before = AuditEvent.objects.count()
+
+    response = logged_in.post(
+        reverse("suggestion_accept", args=[kirby.pk]),
+        {
+            "decision": "edit",
+            "source_name": name,
+            "source_type": "unattributed",
+            "cue": "said on Monday",
+            "quote_mode": "direct",
+            "intermediary": "AFP",
+        },
+        **HTMX,
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert f"“Unattributed” means nobody is quoted, yet the source is “{name}”" in body
+    assert f'value="{name}"' in body
+    assert 'value="said on Monday"' in body
+    assert 'value="AFP"' in body
+    assert '<details class="sg-edit" id="sg-edit" open>' in body
+    assert Claim.objects.count() == 0
+    assert Suggestion.objects.get(pk=kirby.pk).state == "pending"
+    assert AuditEvent.objects.count() == before
+
+
+def test_an_edit_to_unattributed_with_the_name_cleared_makes_a_bare_claim(logged_in, three):
+    kirby = three[0]
+
+    response = logged_in.post(
+        reverse("suggestion_accept", args=[kirby.pk]),
+        {
+            "decision": "edit",
+            "source_name": " ",
+            "source_type": "unattributed",
+            "quote_mode": "none",
+        },
+        **HTMX,
+    )
+
+    assert response.status_code == 200
+    assert Claim.objects.get().attributions.count() == 0
+
+
 def test_reject_is_remembered_and_opens_the_next_suggestion(logged_in, reviewer, article, three):
     kirby, official, _ = three
 

@@ -480,6 +480,25 @@ def _apply_edits(
     return values, changes, source, intermediary, intermediary_given
 
 
+def _refuse_named_unattributed(values: dict[str, Any], edits: dict[str, Any], source) -> None:
+    """Refuse an edit that names a source yet calls the claim the outlet's own assertion.
+
+    Accepting it would drop the name without a word. The name is the one the edit
+    form shows: the reviewer's if they typed one, else the proposal's.
+    """
+    if "canonical_source" in edits:
+        name = values["canonical_source"] or ""
+    else:
+        name = values["canonical_source"] or values["source_text"] or ""
+    name = str(source) if source is not None else " ".join(name.split())
+    if name:
+        raise DomainError(
+            f"“Unattributed” means nobody is quoted, yet the source is “{name}”: "
+            "clear the source name, or give the source's type.",
+            field="canonical_source",
+        )
+
+
 @service
 def suggestion_accept(
     *, actor, suggestion: Suggestion, edits: dict[str, Any] | None = None
@@ -495,6 +514,8 @@ def suggestion_accept(
     _authorize_decision(actor)
     article, suggestion = _lock_suggestion(suggestion)
     values, changes, source, intermediary, intermediary_given = _apply_edits(suggestion, edits)
+    if edits is not None and values["source_type_slug"] == UNATTRIBUTED:
+        _refuse_named_unattributed(values, edits, source)
     reason = f"Accepted suggestion #{suggestion.pk}"
     start, end = values["claim_start"], values["claim_end"]
     text = _check_span(article, start, end, None, what="claim", field="claim_text")
