@@ -176,6 +176,17 @@ def _check_size(size: int, max_bytes: int) -> None:
         raise ImportRejected(f"too large: {size:,} bytes, over the limit of {max_bytes:,} bytes")
 
 
+def decode_utf8(data: bytes) -> str:
+    """Decode strict UTF-8 (no lone surrogates either), or say which byte is wrong."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ImportRejected(
+            f"not UTF-8: byte 0x{data[error.start]:02X} at offset {error.start} "
+            "cannot be decoded; save the file as UTF-8"
+        ) from error
+
+
 def decode_text(data: bytes) -> str:
     """Decode a file's bytes as UTF-8 text, refusing empty, binary and non-UTF-8 content."""
     if not data:
@@ -184,14 +195,7 @@ def decode_text(data: bytes) -> str:
         raise ImportRejected("UTF-16 text; save the file as UTF-8")
     if b"\x00" in data:
         raise ImportRejected("binary file (it contains NUL bytes), not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ImportRejected(
-            f"not UTF-8: byte 0x{data[error.start]:02X} at offset {error.start} "
-            "cannot be decoded; save the file as UTF-8"
-        ) from error
-    text = text.removeprefix("\ufeff")
+    text = decode_utf8(data).removeprefix("\ufeff")
     if not text.strip():
         raise ImportRejected("the file is empty (only whitespace)")
     return text

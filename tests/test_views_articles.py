@@ -1,3 +1,5 @@
+import urllib.parse
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -103,6 +105,62 @@ def test_paste_import_without_text_shows_the_error(client, reviewer):
 
     assert response.status_code == 422
     assert "This field is required" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "reason"),
+    [
+        ("text", b"ab%FFcd", "not UTF-8: byte 0xFF at offset 2 cannot be decoded"),
+        # A lone surrogate (U+D800) as a browser-less client encodes it.
+        ("title", b"T%ED%A0%80", "not UTF-8: byte 0xED at offset 1 cannot be decoded"),
+    ],
+)
+def test_a_paste_that_is_not_utf8_is_refused_like_a_file(client, reviewer, field, raw, reason):
+    client.force_login(reviewer)
+    fields = {"mode": b"paste", "title": b"Title", "outlet": b"AFP", "language": b"en"}
+    fields |= {"text": b"Body"} | {field: raw}
+    body = b"&".join(key.encode() + b"=" + value for key, value in fields.items())
+
+    pasted = client.post(
+        reverse("article_import"), body, content_type="application/x-www-form-urlencoded"
+    )
+    uploaded = client.post(
+        reverse("article_import"),
+        {
+            "mode": "upload",
+            "files": [SimpleUploadedFile("x.txt", urllib.parse.unquote_to_bytes(raw))],
+        },
+    )
+
+    page = pasted.content.decode()
+    assert pasted.status_code == 422
+    assert f"{reason}; save the file as UTF-8" in page
+    assert f"x.txt: {reason}; save the file as UTF-8" in uploaded.content.decode()
+    assert 'value="AFP"' in page
+    assert not Article.objects.exists()
+
+
+def test_a_multipart_paste_that_could_not_be_decoded_is_refused(client, reviewer):
+    client.force_login(reviewer)
+    boundary = "b0und"
+    parts = [("mode", b"paste"), ("title", b"Title"), ("language", b"en"), ("text", b"ab\xffcd")]
+    body = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value
+            + b"\r\n"
+            for name, value in parts
+        )
+        + f"--{boundary}--\r\n".encode()
+    )
+
+    response = client.post(
+        reverse("article_import"), body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+    assert response.status_code == 422
+    assert "not UTF-8: character 2 could not be decoded" in response.content.decode()
     assert not Article.objects.exists()
 
 

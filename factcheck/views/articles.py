@@ -1,6 +1,7 @@
 """The articles screen: the list with search, filters and progress, and the import."""
 
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib import messages
@@ -157,6 +158,9 @@ def article_import(request: HttpRequest) -> HttpResponse:
     paste_form = PasteArticleForm()
     if request.method == "POST" and request.POST.get("mode") == "paste":
         paste_form = PasteArticleForm(request.POST)
+        undecodable = _undecodable_paste(request)
+        if undecodable is not None:
+            paste_form.add_error(*undecodable)
         if paste_form.is_valid():
             try:
                 article = services.article_create(actor=request.user, **paste_form.cleaned_data)
@@ -175,6 +179,33 @@ def article_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _upload(request)
     return render(request, "factcheck/import.html", {"paste_form": paste_form})
+
+
+def _undecodable_paste(request: HttpRequest) -> tuple[str, str] | None:
+    """The first pasted field that is not UTF-8, and why, as an uploaded file is refused.
+
+    Django decodes a form's bytes with errors="replace", so invalid UTF-8 and
+    encoded lone surrogates would arrive as U+FFFD; the raw bytes tell.
+    """
+    fields = PasteArticleForm.base_fields
+    if request.content_type == "application/x-www-form-urlencoded":
+        for pair in request.body.split(b"&"):
+            key, _, value = pair.partition(b"=")
+            name = unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8", "replace")
+            if name not in fields:
+                continue
+            try:
+                importing.decode_utf8(unquote_to_bytes(value.replace(b"+", b" ")))
+            except importing.ImportRejected as rejected:
+                return name, rejected.reason
+        return None
+    # A multipart form's raw bytes are gone once Django has read it: what it
+    # could not decode shows as U+FFFD.
+    for name in fields:
+        at = request.POST.get(name, "").find("\ufffd")
+        if at != -1:
+            return name, (f"not UTF-8: character {at} could not be decoded; save the file as UTF-8")
+    return None
 
 
 def _upload(request: HttpRequest) -> HttpResponse:
