@@ -12,6 +12,7 @@ from .resolve import PERSON_TYPES, Entry, Registry
 from .segment import Paragraph, paragraphs, quotes
 from .sources import (
     anonymity,
+    antecedent,
     classify,
     entity_tokens,
     guessed_type,
@@ -209,6 +210,11 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
         return None
     first, last = mention_range(head, exclude)
     source_span = mention_span(text, head, base, exclude)
+    referent = antecedent(head)
+    if referent is not head:
+        # "which" as written; its noun names and types the source
+        head = referent
+        first, last = mention_range(head, exclude | {t.i for t in cue.anchor.subtree})
     # the whole noun phrase, title included, bounds the attribution ("..., White House
     # spokesperson John Kirby said")
     np_start = (
@@ -430,7 +436,10 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
         d.extra["far_antecedent"] = is_pron and entry.para < registry.para
     else:
         ent = entity_tokens(head) if head.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") else None
-        if ent and head.pos_ == "PROPN":
+        person = person_of(head) if not is_pron else None
+        if person is not None:
+            d.canonical = plain_name(head.doc[person[0].i : person[1].i + 1].text)
+        elif ent and head.pos_ == "PROPN":
             d.canonical = plain_name(head.doc[ent[0].i : ent[1].i + 1].text)
         else:
             d.canonical = plain_name(mention)

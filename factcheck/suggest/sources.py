@@ -21,8 +21,8 @@ def subject_of(verb):
     for _ in range(4):
         for c in verb.children:
             if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in ("there",):
-                if c.lower_ in _RELATIVE and verb.dep_ == "relcl":
-                    return verb.head
+                # a relative pronoun is the mention as written ("the agency, which said");
+                # the noun it stands for gives the name and type (see antecedent())
                 return c
         if verb.dep_ == "xcomp":
             for c in verb.head.children:
@@ -35,6 +35,13 @@ def subject_of(verb):
             continue
         return None
     return None
+
+
+def antecedent(tok):
+    """The noun a relative pronoun stands for ("the agency" for "which"), or tok itself."""
+    if tok.lower_ in _RELATIVE and tok.head.dep_ == "relcl" and tok.head.head is not tok:
+        return tok.head.head
+    return tok
 
 
 def entity_tokens(tok):
@@ -134,18 +141,16 @@ def titled_name(head):
 
 
 def mention_range(head, exclude: set[int]):
-    """First and last token of the source mention headed by `head`.
+    """First and last token of the source mention headed by `head`, as annotators mark it.
 
-    A person is mentioned by name: the title before it and any apposition belong to their
-    affiliation (seed convention: "John Kirby", not "... spokesperson John Kirby"). Anything
-    else is the head's whole noun phrase with its modifiers and appositions ("A top Hamas
-    official, speaking on condition of anonymity", "Palestinian resistance group Hamas").
+    The whole noun phrase that names the source: title, apposition and relative clause
+    included ("Trump campaign spokesman Jason Miller", "Kenneth Baer, a former Obama
+    administration official who runs Crosscut Strategies"), coordinated sources as one
+    mention ("Mr. Grassley and Mr. Leahy"), a pronoun as itself. The phrase stops at the
+    cue's own tokens (`exclude`) and never runs past a clause the cue belongs to.
     """
-    if head.pos_ == "PRON":
+    if head.pos_ == "PRON" and not any(c.dep_ in ("relcl", "acl", "prep") for c in head.children):
         return head, head
-    person = person_of(head)
-    if person is not None:
-        return person
     doc = head.doc
     start, end = head.i, head.i
     for i in range(head.i - 1, head.left_edge.i - 1, -1):
@@ -153,13 +158,26 @@ def mention_range(head, exclude: set[int]):
             break
         start = i
     for i in range(head.i + 1, head.right_edge.i + 1):
-        if i in exclude:
+        if i in exclude or doc[i].text in ('"', "“", "”"):
             break
         end = i
     while start < head.i and (doc[start].is_punct or doc[start].dep_ in ("cc", "preconj")):
         start += 1
-    while end > head.i and (doc[end].is_punct or doc[end].dep_ == "cc"):
+    # a dangling relative pronoun or conjunction left where the phrase was cut ("... , which")
+    while end > head.i and (
+        doc[end].is_punct
+        or doc[end].dep_ in ("cc", "mark")
+        or (doc[end].tag_ in ("WDT", "WP", "WRB") and doc[end].dep_.startswith("nsubj"))
+        or (doc[end].dep_ == "advmod" and doc[end].head.i > end)
+    ):
         end -= 1
+    if doc[end].text in (")", "]") and "(" in doc[start : end + 1].text:
+        pass
+    elif doc[start : end + 1].text.count("(") > doc[start : end + 1].text.count(")"):
+        # "(R-IN" without its closing bracket: keep the bracket whole or leave it out
+        close = next((t.i for t in doc[end + 1 : end + 4] if t.text == ")"), None)
+        if close is not None and close not in exclude:
+            end = close
     return doc[start], doc[end]
 
 
@@ -267,18 +285,20 @@ def classify(head, first, last) -> str:
         name = doc[ent[0].i : ent[1].i + 1].text
         if agency_in(name).group(0) == name:
             return "news_agency"
-    if _GOV_OFFICE.search(low):
-        return "government_office"
-    if lemma in ("ministry", "ministries", "department") or (
-        head.pos_ == "PROPN" and re.search(r"\bministry\b|\bdepartment\b", low)
-    ):
-        return "ministry"
+    # a person named with the office they speak for ("White House spokesperson John Kirby")
+    # is that person, whatever the office's words
     person = person_of(head)
     if person is not None:
         rest = [t.lower_ for t in words if not (person[0].i <= t.i <= person[1].i)]
         if has_title(rest) or has_title(role_words(head, person)):
             return "named_spokesperson"
         return "named_individual"
+    if _GOV_OFFICE.search(low):
+        return "government_office"
+    if lemma in ("ministry", "ministries", "department") or (
+        head.pos_ == "PROPN" and re.search(r"\bministry\b|\bdepartment\b", low)
+    ):
+        return "ministry"
     kind = _noun_kind(head)
     if kind == "named_spokesperson":
         return "anonymous_official"  # a spokesman without a name
