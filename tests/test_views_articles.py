@@ -2,6 +2,7 @@ import urllib.parse
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from factcheck import services
@@ -206,6 +207,51 @@ def test_upload_of_only_bad_files_imports_nothing_and_says_why(client, reviewer,
     assert response.status_code == 422
     assert "big.txt: 100 bytes is over the limit of 10 bytes" in body
     assert "doc.pdf: unsupported file type" in body
+    assert not Article.objects.exists()
+
+
+def multipart(boundary: str, *parts: tuple[str, str | None, bytes]) -> bytes:
+    """A multipart body of (field, file name or None, content) parts, as a client sends it."""
+    body = b""
+    for name, filename, content in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
+        body += content + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode()
+
+
+def test_an_upload_django_cannot_read_shows_the_import_page_with_why(client, reviewer):
+    client.force_login(reviewer)
+    boundary = "b0und"
+    long_name = multipart(boundary, ("mode", None, b"upload"), ("files", "a" * 1000 + ".txt", b"T"))
+    many = [SimpleUploadedFile(f"{n}.txt", f"Story {n}\n\nBody.".encode()) for n in range(101)]
+
+    named = client.post(
+        reverse("article_import"),
+        long_name,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    counted = client.post(reverse("article_import"), {"mode": "upload", "files": many})
+
+    assert named.status_code == 422
+    assert "Nothing was imported:" in named.content.decode()
+    assert "A file name is too long: shorten it (255 characters at most)" in named.content.decode()
+    assert counted.status_code == 422
+    assert "Upload at most 50 files at once." in counted.content.decode()
+    assert 'name="title"' in counted.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_the_import_still_checks_csrf(reviewer):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reviewer)
+
+    response = client.post(
+        reverse("article_import"),
+        {"mode": "paste", "title": "Forged", "language": "en", "text": "Forged text."},
+    )
+
+    assert response.status_code == 403
     assert not Article.objects.exists()
 
 

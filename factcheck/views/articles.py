@@ -5,12 +5,19 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from factcheck import importing, services
@@ -150,35 +157,77 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "factcheck/articles.html", context, status=status)
 
 
+# Django reads a form's body before any view, and answers a bare 400 when it
+# cannot: more files than DATA_UPLOAD_MAX_NUMBER_FILES, a part header over
+# 1 KB (a file name of several hundred characters), a form over
+# DATA_UPLOAD_MAX_MEMORY_SIZE. The import reads the body itself, so that the
+# person sees the import page saying why; the CSRF check follows (`_import`).
+UNREADABLE_FORM = {
+    TooManyFilesSent: f"Upload at most {MAX_FILES} files at once.",
+    TooManyFieldsSent: "The form has too many fields.",
+    RequestDataTooBig: (
+        f"The form is over {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes: "
+        "upload a long text as a file instead."
+    ),
+}
+LONG_HEADER = "Request max total header size exceeded."
+
+
+def _unreadable_form(request: HttpRequest) -> str | None:
+    """Why Django cannot read the posted form, in words for the import page."""
+    try:
+        request.FILES  # noqa: B018 (reading it parses the body, fields and files)
+    except MultiPartParserError as error:
+        if str(error) == LONG_HEADER:
+            return (
+                "A file name is too long: shorten it (255 characters at most), then upload again."
+            )
+        return f"The upload could not be read ({error}); nothing was imported."
+    except (TooManyFilesSent, TooManyFieldsSent, RequestDataTooBig) as error:
+        return UNREADABLE_FORM[type(error)]
+    return None
+
+
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def article_import(request: HttpRequest) -> HttpResponse:
     """Import articles by pasting text or uploading files (.txt, .md, .html, .json)."""
     if not request.user.has_perm("factcheck.add_article"):
         raise PermissionDenied("Your role cannot import articles.")
-    paste_form = PasteArticleForm()
-    if request.method == "POST" and request.POST.get("mode") == "paste":
-        paste_form = PasteArticleForm(request.POST)
-        undecodable = _undecodable_paste(request)
-        if undecodable is not None:
-            paste_form.add_error(*undecodable)
-        if paste_form.is_valid():
-            try:
-                article = services.article_create(actor=request.user, **paste_form.cleaned_data)
-            except services.DuplicateArticle as duplicate:
-                messages.info(request, duplicate.message)
-                return redirect("review", duplicate.existing.pk)
-            except services.DomainError as refusal:
-                paste_form.add_error(
-                    refusal.field if refusal.field in paste_form.fields else None, refusal.message
-                )
-            else:
-                services.suggestions_request(actor=request.user, article=article)
-                messages.success(request, f"Imported “{article.title}”.")
-                return redirect("review", article.pk)
-        return render(request, "factcheck/import.html", {"paste_form": paste_form}, status=422)
     if request.method == "POST":
+        unreadable = _unreadable_form(request)
+        if unreadable is not None:
+            # Nothing could be read, so nothing changes: this answer needs no CSRF token.
+            context = {"paste_form": PasteArticleForm(), "upload_errors": [unreadable]}
+            return render(request, "factcheck/import.html", context, status=422)
+        return _import(request)
+    return render(request, "factcheck/import.html", {"paste_form": PasteArticleForm()})
+
+
+@csrf_protect
+def _import(request: HttpRequest) -> HttpResponse:
+    """Import the pasted text or the uploaded files of a form that could be read."""
+    if request.POST.get("mode") != "paste":
         return _upload(request)
-    return render(request, "factcheck/import.html", {"paste_form": paste_form})
+    paste_form = PasteArticleForm(request.POST)
+    undecodable = _undecodable_paste(request)
+    if undecodable is not None:
+        paste_form.add_error(*undecodable)
+    if paste_form.is_valid():
+        try:
+            article = services.article_create(actor=request.user, **paste_form.cleaned_data)
+        except services.DuplicateArticle as duplicate:
+            messages.info(request, duplicate.message)
+            return redirect("review", duplicate.existing.pk)
+        except services.DomainError as refusal:
+            paste_form.add_error(
+                refusal.field if refusal.field in paste_form.fields else None, refusal.message
+            )
+        else:
+            services.suggestions_request(actor=request.user, article=article)
+            messages.success(request, f"Imported “{article.title}”.")
+            return redirect("review", article.pk)
+    return render(request, "factcheck/import.html", {"paste_form": paste_form}, status=422)
 
 
 def _undecodable_paste(request: HttpRequest) -> tuple[str, str] | None:
