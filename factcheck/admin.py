@@ -27,6 +27,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
 
 from factcheck import services
+from factcheck.forms import OffsetField
 from factcheck.models import (
     Article,
     Attribution,
@@ -171,6 +172,7 @@ class ClaimForm(ServiceForm):
     class Meta:
         model = Claim
         fields = ["article", "start", "end", "text", "status", "rationale", "assigned_to"]
+        field_classes = dict.fromkeys(["start", "end"], OffsetField)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -211,6 +213,9 @@ class AttributionForm(ServiceForm):
     class Meta:
         model = Attribution
         fields = ["claim", *services.ATTRIBUTION_FIELDS]
+        field_classes = dict.fromkeys(
+            ["mention_start", "mention_end", "cue_start", "cue_end"], OffsetField
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

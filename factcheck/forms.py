@@ -1,5 +1,6 @@
 """Forms of the review screens: they parse and type the input; the services judge it."""
 
+import re
 from typing import Any
 
 from django import forms
@@ -37,9 +38,23 @@ class ModelIdsField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-def offset_field(*, min_value: int = 0, **kwargs: Any) -> forms.IntegerField:
+# A whole number as the page's script writes it. Python's int() also reads any
+# Unicode digit ("٣" and "３" are 3) and underscores ("1_0" is 10).
+ASCII_NUMBER = re.compile(r"-?[0-9]+")
+
+
+class OffsetField(forms.IntegerField):
+    """A position in an article's text, in code points, in ASCII digits only."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value not in self.empty_values and not ASCII_NUMBER.fullmatch(str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+def offset_field(*, min_value: int = 0, **kwargs: Any) -> OffsetField:
     """A position in an article's text, in code points."""
-    return forms.IntegerField(min_value=min_value, max_value=MAX_OFFSET, **kwargs)
+    return OffsetField(min_value=min_value, max_value=MAX_OFFSET, **kwargs)
 
 
 class PasteArticleForm(forms.Form):

@@ -353,6 +353,26 @@ def test_new_offsets_with_their_text_move_the_claim(admin_client, world):
     assert AuditEvent.objects.first().changes["text"][1] == "people were hurt"
 
 
+def test_claim_offsets_in_other_digits_are_refused(admin_client, world):
+    url = admin_url(Claim, "change", world.claim.pk)
+    data = form_data(admin_client.get(url))
+    start = world.article.text.index("people were hurt")
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    data.update(
+        start=str(start).translate(arabic),
+        end=str(start + 16).translate(arabic),
+        text="people were hurt",
+    )
+    events = AuditEvent.objects.count()
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Enter a whole number" in response.text
+    assert Claim.objects.get(pk=world.claim.pk).text == world.claim.text
+    assert AuditEvent.objects.count() == events
+
+
 def test_a_stale_claim_form_gets_the_conflict_and_overwrites_nothing(admin_client, world):
     url = admin_url(Claim, "change", world.claim.pk)
     data = form_data(admin_client.get(url))

@@ -176,6 +176,46 @@ def test_bad_selections_are_refused_with_a_message(logged_in, seed_article, data
     assert event_count() == before
 
 
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize(
+    "spell",
+    [lambda n: str(n).translate(ARABIC_INDIC), lambda n: "_".join(str(n))],
+    ids=["arabic-indic", "underscores"],
+)
+def test_offsets_are_ascii_digits_only(logged_in, seed_article, spell):
+    claim = services.claim_create(actor=None, article=seed_article, start=820, end=931)
+    official = factories.make_source("Unnamed senior Hamas official", type_slug="ministry")
+    before = event_count()
+
+    created = logged_in.post(
+        reverse("claim_create", args=[seed_article.pk]),
+        {"start": spell(0), "end": spell(1000), "text": seed_article.text[:1000]},
+        **HTMX,
+    )
+    attributed = logged_in.post(
+        reverse("attribution_add", args=[claim.pk]),
+        {
+            "version": 1,
+            "source": official.pk,
+            "mention_text": seed_article.text[748:804],
+            "mention_start": spell(748),
+            "mention_end": spell(804),
+            "quote_mode": "mixed",
+        },
+        **HTMX,
+    )
+
+    assert created.status_code == 422
+    assert "Enter a whole number" in created.content.decode()
+    assert attributed.status_code == 422
+    assert "Enter a whole number" in attributed.content.decode()
+    assert Claim.objects.count() == 1
+    assert not Attribution.objects.exists()
+    assert event_count() == before
+
+
 def test_plain_post_redirects_to_the_new_claim(logged_in, seed_article):
     response = logged_in.post(
         reverse("claim_create", args=[seed_article.pk]),
