@@ -504,9 +504,45 @@ def _confidence(d: Draft) -> float:
     return max(0.05, min(0.97, c))
 
 
+# An article is read in sections of whole paragraphs of about this many characters; the parses
+# of one section are dropped before the next is read, so memory stays bounded whatever the
+# length. Speakers and names carry across paragraphs within a section, which holds any
+# ordinary article whole.
+SECTION_CHARS = 60_000
+# The longest text read at all (an import takes files up to 2 MB): about a minute of parsing.
+MAX_TEXT_CHARS = 2_000_000
+
+
+class TextTooLong(ValueError):
+    """The text is longer than the suggester reads; the message says by how much."""
+
+
+def _sections(infos: list[Paragraph]) -> list[list[Paragraph]]:
+    sections: list[list[Paragraph]] = [[]]
+    size = 0
+    for info in infos:
+        if sections[-1] and size + len(info.text) > SECTION_CHARS:
+            sections.append([])
+            size = 0
+        sections[-1].append(info)
+        size += len(info.text)
+    return sections
+
+
 def suggest_text(text: str, model: str | None = None) -> list[Suggestion]:
+    if len(text) > MAX_TEXT_CHARS:
+        raise TextTooLong(
+            f"the text has {len(text):,} characters; the suggester reads at most "
+            f"{MAX_TEXT_CHARS:,} (split the article)"
+        )
     nlp = load(model or DEFAULT_MODEL)
-    infos = paragraphs(text)
+    found: list[Suggestion] = []
+    for section in _sections(paragraphs(text)):
+        found += _suggest_section(text, section, nlp)
+    return sorted(found, key=lambda s: (s.claim_span, s.source_span or (0, 0)))
+
+
+def _suggest_section(text: str, infos: list[Paragraph], nlp) -> list[Suggestion]:
     paras = [
         _Para(info, doc, quotes(text, info.start, info.end))
         for info, doc in zip(infos, nlp.pipe(p.text for p in infos), strict=True)

@@ -34,8 +34,34 @@ _CAPTION = re.compile(
 )
 
 
-def paragraphs(text: str) -> list[Paragraph]:
-    """Split on blank lines, and on single line breaks unless the lines are wrapped prose."""
+# The longest piece parsed at once. A paragraph is parsed whole up to this length; a longer
+# one (a pasted file without line breaks, a table) is cut at sentence ends, failing that at
+# spaces, so that time and memory per piece stay bounded whatever the article's size (the
+# parser's cost grows with the piece; spaCy refuses a text over a million characters).
+MAX_PIECE = 5_000
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+")
+
+
+def _pieces(text: str, start: int, end: int, limit: int) -> list[Span]:
+    """(start, end) pieces of at most `limit` characters covering text[start:end]."""
+    pieces = []
+    while end - start > limit:
+        window_end = start + limit
+        cut = None
+        for m in _SENTENCE_END.finditer(text, start + limit // 2, window_end):
+            cut = m.end()
+        if cut is None:
+            space = max(text.rfind(" ", start + limit // 2, window_end), -1)
+            cut = space + 1 if space > 0 else window_end
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
+def paragraphs(text: str, max_piece: int = MAX_PIECE) -> list[Paragraph]:
+    """Split on blank lines, and on single line breaks unless the lines are wrapped prose;
+    a paragraph longer than `max_piece` characters comes in several pieces."""
     blocks: list[Span] = []
     pos = 0
     for m in _BLANK.finditer(text):
@@ -56,6 +82,7 @@ def paragraphs(text: str) -> list[Paragraph]:
             else:
                 spans.append((offset, line_end))
             offset = line_end + 1
+    spans = [piece for start, end in spans for piece in _pieces(text, start, end, max_piece)]
     result = []
     for start, end in spans:
         while start < end and text[start].isspace():
