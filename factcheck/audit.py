@@ -38,59 +38,77 @@ CHAIN_LOCK_KEY = 704_851_233
 # services it calls and the events they record need not ask for it again.
 _chain_held: ContextVar[bool] = ContextVar("audit_chain_held", default=False)
 
-TRIGGER_NAMES = (
-    "factcheck_auditevent_no_update",
-    "factcheck_auditevent_no_delete",
-    "factcheck_auditevent_no_replace",
+# Tables whose rows are never changed nor removed, each with the columns that make
+# a row itself: the audit events, and the record of the checkpoints written of
+# them (so that a checkpoint store that goes missing is noticed).
+APPEND_ONLY_TABLES = {
+    "factcheck_auditevent": ("id", "hash", "prev_hash"),
+    "factcheck_checkpointrecord": ("id", "number", "mac"),
+}
+TRIGGER_NAMES = tuple(
+    f"{table}_{kind}"
+    for table in APPEND_ONLY_TABLES
+    for kind in ("no_update", "no_delete", "no_replace")
 )
 REFUSAL = "audit events are append-only"
 
-SQLITE_TRIGGERS = [
-    f"""CREATE TRIGGER IF NOT EXISTS factcheck_auditevent_no_update
-        BEFORE UPDATE ON factcheck_auditevent
-        BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
-    f"""CREATE TRIGGER IF NOT EXISTS factcheck_auditevent_no_delete
-        BEFORE DELETE ON factcheck_auditevent
-        BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
-    # `INSERT OR REPLACE` deletes the row it collides with without firing the
-    # delete trigger (unless PRAGMA recursive_triggers is on, which a raw
-    # connection need not set), so an insert that would collide is refused here.
-    # https://sqlite.org/lang_conflict.html
-    f"""CREATE TRIGGER IF NOT EXISTS factcheck_auditevent_no_replace
-        BEFORE INSERT ON factcheck_auditevent
-        WHEN EXISTS (
-            SELECT 1 FROM factcheck_auditevent
-            WHERE id = NEW.id OR hash = NEW.hash OR prev_hash = NEW.prev_hash
-        )
-        BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
-]
-POSTGRES_TRIGGERS = [
-    f"""CREATE OR REPLACE FUNCTION factcheck_auditevent_refuse() RETURNS trigger AS $$
-        BEGIN RAISE EXCEPTION '{REFUSAL}'; END;
-        $$ LANGUAGE plpgsql""",
-    """CREATE OR REPLACE TRIGGER factcheck_auditevent_no_update
-        BEFORE UPDATE ON factcheck_auditevent
-        FOR EACH ROW EXECUTE FUNCTION factcheck_auditevent_refuse()""",
-    """CREATE OR REPLACE TRIGGER factcheck_auditevent_no_delete
-        BEFORE DELETE OR TRUNCATE ON factcheck_auditevent
-        FOR EACH STATEMENT EXECUTE FUNCTION factcheck_auditevent_refuse()""",
-]
+
+def _sqlite_triggers(table: str, own_columns: tuple[str, ...]) -> list[str]:
+    collides = " OR ".join(f"{column} = NEW.{column}" for column in own_columns)
+    return [
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update
+            BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete
+            BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
+        # `INSERT OR REPLACE` deletes the row it collides with without firing the
+        # delete trigger (unless PRAGMA recursive_triggers is on, which a raw
+        # connection need not set), so an insert that would collide is refused here.
+        # https://sqlite.org/lang_conflict.html
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_replace
+            BEFORE INSERT ON {table}
+            WHEN EXISTS (SELECT 1 FROM {table} WHERE {collides})
+            BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END""",
+    ]
 
 
-def install_triggers(conn=connection) -> None:
-    """Create the triggers that refuse UPDATE and DELETE on the audit table."""
-    statements = POSTGRES_TRIGGERS if conn.vendor == "postgresql" else SQLITE_TRIGGERS
+def _postgres_triggers(table: str) -> list[str]:
+    return [
+        f"""CREATE OR REPLACE FUNCTION factcheck_auditevent_refuse() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION '{REFUSAL}'; END;
+            $$ LANGUAGE plpgsql""",
+        f"""CREATE OR REPLACE TRIGGER {table}_no_update
+            BEFORE UPDATE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION factcheck_auditevent_refuse()""",
+        f"""CREATE OR REPLACE TRIGGER {table}_no_delete
+            BEFORE DELETE OR TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION factcheck_auditevent_refuse()""",
+    ]
+
+
+def install_triggers(conn=connection, tables=tuple(APPEND_ONLY_TABLES)) -> None:
+    """Create the triggers that refuse UPDATE and DELETE on the append-only tables."""
     with conn.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+        for table in tables:
+            if conn.vendor == "postgresql":
+                statements = _postgres_triggers(table)
+            else:
+                statements = _sqlite_triggers(table, APPEND_ONLY_TABLES[table])
+            for sql in statements:
+                cursor.execute(sql)
 
 
-def remove_triggers(conn=connection) -> None:
+def remove_triggers(conn=connection, tables=tuple(APPEND_ONLY_TABLES)) -> None:
     """Drop the append-only triggers (only `flush` in tests and migrations reversal do this)."""
-    on_table = " ON factcheck_auditevent" if conn.vendor == "postgresql" else ""
+    existing = set(conn.introspection.table_names())
     with conn.cursor() as cursor:
-        for name in TRIGGER_NAMES:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on_table}")
+        for table in tables:
+            if table not in existing:
+                continue
+            on_table = f" ON {table}" if conn.vendor == "postgresql" else ""
+            for kind in ("no_update", "no_delete", "no_replace"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_{kind}{on_table}")
 
 
 # ---------------------------------------------------------------------------

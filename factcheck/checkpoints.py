@@ -9,6 +9,13 @@ never rewritten; every later verification compares the chain against every
 line, so a missing or rewritten head, a shorter chain, an emptied table or an
 edited line is reported.
 
+The store vouches for the chain, and the database for the store: each
+checkpoint written is also recorded in the append-only table of
+`CheckpointRecord` (its number and MAC), which a cut of the audit table leaves
+standing. Once the chain has been checkpointed, a store that is missing,
+emptied, shortened or put back from an older copy lacks a checkpoint recorded
+there, and verification fails.
+
 One line per checkpoint, JSON:
 `{"at": …, "count": …, "hash": …, "key_id": …, "kind": "verify"|"upgrade", "last_id": …,
 "mac": …, "v": 1}`. `kind` is "upgrade" for the checkpoint the 0006 migration
@@ -24,9 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from factcheck import audit
+from factcheck.models import AuditEvent, CheckpointRecord
 
 FORMAT_VERSION = 1
 FIELDS = ("v", "kind", "last_id", "hash", "count", "at", "key_id")
@@ -43,6 +53,7 @@ class Checkpoint:
     count: int
     at: str
     key_id: str
+    mac: str = ""
 
     def __str__(self) -> str:
         return f"checkpoint line {self.line} ({self.at})"
@@ -125,8 +136,9 @@ def read(path: Path | None = None) -> tuple[list[Checkpoint], list[str]]:
                     count=int(record["count"]),
                     at=str(record["at"]),
                     key_id=str(record["key_id"]),
+                    mac=str(record["mac"]),
                 )
-                signature = str(record["mac"])
+                signature = checkpoint.mac
             except (ValueError, KeyError, TypeError):
                 problems.append(
                     f"Checkpoint line {number} of {path} is not a checkpoint (it was altered)."
@@ -226,6 +238,7 @@ def verify(path: Path | None = None) -> Verification:
             "the chain was keyed, and no signed checkpoint covers them (anyone with database "
             "access could have rewritten them)."
         )
+    problems += _store_problems(path, checkpoints)
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
         problems = [*problems[:MAX_PROBLEMS], f"…and {more} more problem(s) like these."]
@@ -237,8 +250,51 @@ def verify_and_record(path: Path | None = None, *, record: bool = True) -> Verif
     """Verify the chain against the checkpoints; if all is well, append a checkpoint of its head."""
     result = verify(path)
     if result.ok and record:
-        append(last_id=result.head_id, hash=result.head_hash, count=result.count, path=path)
+        written = append(
+            last_id=result.head_id, hash=result.head_hash, count=result.count, path=path
+        )
+        _record_in_the_database(written)
     return result
+
+
+def _record_in_the_database(written: dict[str, Any]) -> None:
+    """Record that a checkpoint was written, so that the store cannot silently go."""
+    with transaction.atomic():
+        number = (CheckpointRecord.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+        CheckpointRecord.objects.create(
+            number=number,
+            written_at=datetime.datetime.fromisoformat(written["at"]),
+            last_id=written["last_id"],
+            count=written["count"],
+            mac=written["mac"],
+        )
+
+
+def _store_problems(path: Path | None, found: list[Checkpoint]) -> list[str]:
+    """Name the checkpoints the database says were written and the store no longer holds."""
+    recorded = list(CheckpointRecord.objects.values("number", "written_at", "last_id", "mac"))
+    in_store = {checkpoint.mac for checkpoint in found}
+    lost = [entry for entry in recorded if entry["mac"] not in in_store]
+    if not lost:
+        return []
+    path = checkpoint_path() if path is None else Path(path)
+    last = lost[-1]
+    written = (
+        f"the database records {len(recorded)} checkpoint(s) written to it, the last on "
+        f"{recorded[-1]['written_at']:%Y-%m-%d %H:%M:%S %Z}"
+    )
+    if not path.exists():
+        return [
+            f"The checkpoint store {path} is missing, but {written}: it was deleted or moved. "
+            "Put it back from a copy; until then the history's tail cannot be vouched for."
+        ]
+    if not found:
+        return [f"The checkpoint store {path} holds no checkpoint, but {written} (it was emptied)."]
+    return [
+        f"The checkpoint store {path} holds {len(found)} checkpoint(s), but {written}; "
+        f"{len(lost)} of them, the last (number {last['number']}, of event #{last['last_id']}), "
+        "are not in it (it was shortened, or an older copy was put back)."
+    ]
 
 
 def record_upgrade(using: str = "default", path: Path | None = None) -> dict[str, Any] | None:
@@ -247,8 +303,6 @@ def record_upgrade(using: str = "default", path: Path | None = None) -> dict[str
     Taken when the keyed scheme is installed, it vouches for the unkeyed events
     then present, and for no later unkeyed event.
     """
-    from factcheck.models import AuditEvent
-
     events = AuditEvent.objects.using(using)
     head = events.order_by("-id").values_list("id", "hash").first()
     if head is None:

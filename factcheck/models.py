@@ -671,3 +671,29 @@ class Suggestion(models.Model):
 
 # Imported last: the Insights figures build on the models above (ClaimQuerySet calls them).
 from factcheck import insights  # noqa: E402
+
+
+class CheckpointRecord(models.Model):
+    """That a checkpoint of the audit chain was written to the checkpoint store.
+
+    Append-only like the audit table (`factcheck.audit.APPEND_ONLY_TABLES`): once
+    the chain has been checkpointed, verification finds a store that is missing,
+    emptied, shortened or put back from an older copy by the checkpoints recorded
+    here that it lacks (`factcheck.checkpoints`).
+    """
+
+    number = models.PositiveIntegerField(unique=True, help_text="1 for the first checkpoint.")
+    written_at = models.DateTimeField()
+    last_id = models.BigIntegerField(
+        null=True, help_text="The audit event that was the chain's head, none for an empty chain."
+    )
+    count = models.PositiveBigIntegerField(help_text="How many events the chain held.")
+    mac = models.CharField(
+        max_length=64, unique=True, help_text="The checkpoint's signature, as in the store."
+    )
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"Checkpoint {self.number} ({self.written_at:%Y-%m-%d %H:%M})"

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from psycopg import sql
 
-from factcheck.models import AuditEvent, Claim, Note, Source
+from factcheck.models import AuditEvent, CheckpointRecord, Claim, Note, Source
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,10 @@ REFUSED = [
     "TRUNCATE factcheck_auditevent",
     "DROP TRIGGER factcheck_auditevent_no_update ON factcheck_auditevent",
     "DROP TABLE factcheck_auditevent",
+    "UPDATE factcheck_checkpointrecord SET mac = 'forged'",
+    "DELETE FROM factcheck_checkpointrecord",
+    "TRUNCATE factcheck_checkpointrecord",
+    "ALTER TABLE factcheck_checkpointrecord DISABLE TRIGGER ALL",
     "INSERT INTO django_migrations (app, name, applied) VALUES ('x', 'y', now())",
     "CREATE TABLE factcheck_shadow (id int)",
 ]
@@ -201,6 +205,20 @@ def test_the_app_runs_as_its_role(app_role, tmp_path):
     assert Source.objects.filter(name="Made by the app role").exists()
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "Audit chain intact" in verified.stdout
+    assert CheckpointRecord.objects.count() == 1
+
+    # The store gone: the role that runs the app finds it, from the database's record.
+    (tmp_path / "checkpoints.jsonl").unlink()
+    missing = subprocess.run(
+        [sys.executable, "manage.py", "verify_audit", "--replay"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert missing.returncode != 0
+    assert "checkpoints.jsonl is missing" in missing.stderr
 
 
 @sqlite_only

@@ -4,13 +4,13 @@ from django.db import migrations
 def install(apps, schema_editor):
     from factcheck.audit import install_triggers
 
-    install_triggers(schema_editor.connection)
+    install_triggers(schema_editor.connection, tables=["factcheck_auditevent"])
 
 
 def remove(apps, schema_editor):
     from factcheck.audit import remove_triggers
 
-    remove_triggers(schema_editor.connection)
+    remove_triggers(schema_editor.connection, tables=["factcheck_auditevent"])
 
 
 class Migration(migrations.Migration):

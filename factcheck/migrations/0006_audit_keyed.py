@@ -14,7 +14,7 @@ def install(apps, schema_editor):
     from factcheck.checkpoints import record_upgrade
 
     # On SQLite, adding the column rebuilt the table and dropped its triggers.
-    install_triggers(schema_editor.connection)
+    install_triggers(schema_editor.connection, tables=["factcheck_auditevent"])
     record_upgrade(using=schema_editor.connection.alias)
 
 

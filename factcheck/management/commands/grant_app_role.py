@@ -16,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from psycopg import sql
 
+from factcheck.audit import APPEND_ONLY_TABLES
+
 AUDIT_TABLE = "factcheck_auditevent"
 # Only `migrate` writes the migration history; the application reads it.
 READ_ONLY_TABLES = ("django_migrations",)
@@ -138,9 +140,12 @@ class Command(BaseCommand):
             sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
                 schema_name, name
             ),
+        ]
+        statements += [
             sql.SQL("REVOKE UPDATE, DELETE ON {} FROM {}").format(
-                sql.Identifier(schema, AUDIT_TABLE), name
-            ),
+                sql.Identifier(schema, table), name
+            )
+            for table in APPEND_ONLY_TABLES
         ]
         statements += [
             sql.SQL("REVOKE INSERT, UPDATE, DELETE ON {} FROM {}").format(
