@@ -176,6 +176,24 @@ def test_bad_selections_are_refused_with_a_message(logged_in, seed_article, data
     assert event_count() == before
 
 
+def page_title(response) -> str:
+    return re.search(r"<title>(.*?)</title>", response.content.decode(), re.S)[1].strip()
+
+
+def test_bidi_controls_in_names_stay_inside_the_page_title(logged_in, admin_client):
+    # U+202E turns "exe.gnp" around; the stray PDI would close an isolate early.
+    article = factories.make_article(title="Talks \u202eexe.gnp\u2069 end", text="Body.")
+    source = factories.make_source("Minister \u2067X\u202d", type_slug="ministry")
+
+    review = page_title(logged_in.get(reverse("review", args=[article.pk])))
+    detail = page_title(logged_in.get(reverse("source_detail", args=[source.pk])))
+    admin = page_title(admin_client.get(reverse("admin:factcheck_source_change", args=[source.pk])))
+
+    assert review == "\u2068Talks exe.gnp end\u2069 · Factcheck"
+    assert detail == "\u2068Minister X\u2069 · Factcheck"
+    assert admin.startswith("\u2068Minister X\u2069 | \u2068Change source\u2069 | ")
+
+
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 

@@ -13,6 +13,22 @@ def get(mapping: Any, key: Any) -> Any:
     return mapping.get(key) if hasattr(mapping, "get") else None
 
 
+# Embeddings, overrides and isolates (LRE…RLO, LRI…PDI): in a name they could
+# turn the text after it around (U+202E), or close the isolate it is put in.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+@register.filter
+def isolate(value: Any) -> str:
+    """Isolate text where markup cannot (the page's <title>): FSI, the text, PDI.
+
+    The text's own embedding, override and isolate controls are dropped, so
+    that nothing in it reaches past the isolate.
+    https://www.w3.org/International/questions/qa-bidi-unicode-controls
+    """
+    return "\u2068" + str(value).translate(BIDI_CONTROLS) + "\u2069"
+
+
 @register.simple_tag
 def form_key(prefix: str, pk: Any) -> str:
     return f"{prefix}-{pk}"
