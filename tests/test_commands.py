@@ -84,6 +84,33 @@ def test_deploy_check_reports_no_warnings_with_production_settings(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
+def test_migrate_makes_the_sqlite_database_readable_by_its_owner_only(tmp_path):
+    database = tmp_path / "db.sqlite3"
+    env = child_environment(
+        SECRET_KEY="x" * 20 + "production-like-secret-key-0123456789-abcdefghijklmnop",
+        AUDIT_KEY="y" * 20 + "production-like-audit-key-0123456789",
+        DEBUG="false",
+        ALLOWED_HOSTS="factcheck.example.org",
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        umask=0o022,
+    )
+
+    assert result.returncode == 0, result.stderr
+    made = sorted(tmp_path.glob("db.sqlite3*"))
+    assert database in made
+    assert {path.name: oct(path.stat().st_mode & 0o777) for path in made} == {
+        path.name: "0o600" for path in made
+    }
+
+
 def test_settings_refuse_to_start_without_a_secret_key_in_production(tmp_path):
     env = child_environment(DEBUG="false")
 
