@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from psycopg import sql
 
+from factcheck import services
 from factcheck.models import AuditEvent, CheckpointRecord, Claim, Note, Source
 from tests import factories
 
@@ -159,6 +160,49 @@ def test_grant_app_role_refuses_the_owner_and_a_superuser(app_role):
 
 
 @postgresql_only
+def test_grant_app_role_says_what_to_do_when_the_owner_may_not_create_roles(app_role, tmp_path):
+    role, password = app_role
+    owner = f"{role}_owner"
+    as_owner(
+        sql.SQL("CREATE ROLE {} LOGIN NOCREATEROLE PASSWORD {}").format(
+            sql.Identifier(owner), sql.Literal(password)
+        )
+    )
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{owner}:{password}@{database['HOST'] or 'localhost'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
+        "SECRET_KEY": "app-role-test-" + "k" * 40,
+        "AUDIT_KEY": settings.AUDIT_KEY,
+        "FACTCHECK_AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.jsonl"),
+        "DEBUG": "false",
+    }
+
+    try:
+        done = subprocess.run(
+            [sys.executable, "manage.py", "grant_app_role", role],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        as_owner(sql.SQL("DROP ROLE {}").format(sql.Identifier(owner)))
+
+    assert done.returncode != 0
+    [line] = done.stderr.splitlines()
+    assert f"{owner} may not create or change the role {role} (it lacks CREATEROLE" in line
+    assert f"ALTER ROLE {owner} CREATEROLE" in line
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        assert cursor.fetchone() is None
+
+
+@postgresql_only
 def test_the_app_runs_as_its_role(app_role, tmp_path):
     """The services, the chain lock and verify_audit all work without ownership."""
     role, password = app_role
@@ -227,3 +271,48 @@ def test_grant_app_role_refuses_on_sqlite(db):
         call_command("grant_app_role", "factcheck_app")
 
     assert refused.value.returncode == 2
+
+
+@postgresql_only
+def test_replay_as_the_app_role_finds_rows_changed_by_the_app_role(app_role, tmp_path):
+    """The least-privileged role may write rows; it cannot write them unnoticed."""
+    from tests.test_replay import RAW_CHANGES
+
+    role, password = app_role
+    reviewer = factories.make_user("Reviewer", username="rita")
+    article = factories.make_article(text="Hurt\n\nThe ministry said 12 were hurt.", actor=reviewer)
+    claim = factories.make_claim(article=article, actor=reviewer)
+    source = factories.make_source("Health Ministry", type_slug="ministry", actor=reviewer)
+    services.attribution_add(actor=reviewer, claim=claim, source=source)
+    services.note_add(actor=reviewer, claim=claim, body="Call the ministry")
+    call_command("grant_app_role", role, "--password", password, stdout=io.StringIO())
+    changes = {name: RAW_CHANGES[name] for name in RAW_CHANGES if name != "suggestion flipped"}
+    with connect_as(role, password) as app:
+        for sql_text, _, _ in changes.values():
+            app.execute(sql_text, [True] if "%s" in sql_text else [])
+    database = connection.settings_dict
+    url = (
+        f"postgres://{role}:{password}@{database['HOST'] or 'localhost'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
+        "SECRET_KEY": "app-role-test-" + "k" * 40,
+        "AUDIT_KEY": settings.AUDIT_KEY,
+        "FACTCHECK_AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.jsonl"),
+        "DEBUG": "false",
+    }
+
+    verified = subprocess.run(
+        [sys.executable, "manage.py", "verify_audit", "--replay"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert verified.returncode != 0
+    for name, (_, _, words) in changes.items():
+        assert words in verified.stderr, name

@@ -13,7 +13,7 @@ import os
 import re
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, ProgrammingError, connections, transaction
 from psycopg import sql
 
 from factcheck.audit import APPEND_ONLY_TABLES
@@ -23,6 +23,8 @@ AUDIT_TABLE = "factcheck_auditevent"
 READ_ONLY_TABLES = ("django_migrations",)
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 PASSWORD_VARIABLE = "FACTCHECK_APP_DB_PASSWORD"
+# https://www.postgresql.org/docs/current/errcodes-appendix.html
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class Command(BaseCommand):
@@ -86,13 +88,15 @@ class Command(BaseCommand):
         )
         found = cursor.fetchone()
         if found is None:
-            self._execute(
+            self._role_statement(
                 cursor,
                 connection,
                 sql.SQL(
                     "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
                     "NOREPLICATION NOBYPASSRLS"
                 ).format(name),
+                owner=owner,
+                role=role,
             )
         elif any(found):
             raise CommandError(
@@ -100,10 +104,12 @@ class Command(BaseCommand):
                 "security; the application's role must hold no such attribute."
             )
         if password:
-            self._execute(
+            self._role_statement(
                 cursor,
                 connection,
                 sql.SQL("ALTER ROLE {} PASSWORD {}").format(name, sql.Literal(password)),
+                owner=owner,
+                role=role,
             )
         # A member of the owner's role would inherit its ownership (and with it
         # ALTER TABLE ... DISABLE TRIGGER).
@@ -155,6 +161,24 @@ class Command(BaseCommand):
         ]
         for statement in statements:
             self._execute(cursor, connection, statement)
+
+    def _role_statement(
+        self, cursor, connection, statement: sql.Composable, *, owner: str, role: str
+    ) -> None:
+        """Create or alter the role; say what to do when the owner may not."""
+        try:
+            self._execute(cursor, connection, statement)
+        except ProgrammingError as error:
+            if getattr(error.__cause__, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                raise
+            # Creating a role takes CREATEROLE; from PostgreSQL 16, changing one
+            # also takes ADMIN OPTION on it.
+            raise CommandError(
+                f"{owner} may not create or change the role {role} (it lacks CREATEROLE, or "
+                f"ADMIN OPTION on {role}): as a superuser, either run CREATE ROLE {role} LOGIN "
+                "PASSWORD '…' and run grant_app_role again without --password, or give "
+                f"{owner} the right with ALTER ROLE {owner} CREATEROLE."
+            ) from error
 
     def _execute(self, cursor, connection, statement: sql.Composable) -> None:
         # DDL takes no bind parameters; psycopg quotes the names and the password.
