@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -82,6 +83,25 @@ def test_deploy_check_reports_no_warnings_with_production_settings(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_verify_audit_says_what_to_do_when_the_checkpoint_store_is_a_directory(
+    db, monkeypatch, tmp_path
+):
+    factories.make_claim()
+    monkeypatch.setattr(settings, "FACTCHECK_AUDIT_CHECKPOINTS", tmp_path)
+
+    with pytest.raises(CommandError) as refused:
+        call_command("verify_audit", stdout=io.StringIO())
+
+    message = str(refused.value)
+    assert refused.value.returncode != 0
+    assert "\n" not in message
+    assert message == (
+        f"The checkpoint store {tmp_path} is a directory: set FACTCHECK_AUDIT_CHECKPOINTS to a "
+        f"file (such as {tmp_path}/audit-checkpoints.jsonl), then run verify_audit again."
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_migrate_makes_the_sqlite_database_readable_by_its_owner_only(tmp_path):

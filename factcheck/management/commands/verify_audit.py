@@ -30,7 +30,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, **options):
-        result = checkpoints.verify_and_record(record=options["checkpoint"])
+        try:
+            result = checkpoints.verify_and_record(record=options["checkpoint"])
+        except IsADirectoryError as error:
+            raise CommandError(
+                f"The checkpoint store {error.filename} is a directory: set "
+                "FACTCHECK_AUDIT_CHECKPOINTS to a file (such as "
+                f"{error.filename}/audit-checkpoints.jsonl), then run verify_audit again."
+            ) from error
+        except OSError as error:
+            raise CommandError(
+                f"The checkpoint store {error.filename} cannot be read or written "
+                f"({error.strerror}): give the account that runs verify_audit read and append "
+                "access to it, or set FACTCHECK_AUDIT_CHECKPOINTS to a file it may write."
+            ) from error
         problems = list(result.problems)
         disagreements = replay.replay() if options["replay"] else []
         problems.extend(str(d) for d in disagreements[: checkpoints.MAX_PROBLEMS])
