@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 from factcheck import services
 from factcheck.roles import has_role
@@ -48,6 +49,23 @@ class BusyMiddleware(_Middleware):
             html = render_to_string("503.html", {"message": message}, request=request)
             response = HttpResponse(html, status=503)
         response["Retry-After"] = "2"
+        return response
+
+
+class PrivateCacheMiddleware(_Middleware):
+    """Mark every answer to a logged-in person `Cache-Control: private`.
+
+    Such a page carries the person's name, their role's buttons and their CSRF
+    token: a shared cache (a proxy, a CDN) must never keep it and serve it to
+    someone else. What a view set already (`no-store`) is kept.
+    https://www.rfc-editor.org/rfc/rfc9111#name-private
+    """
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True)
         return response
 
 

@@ -76,6 +76,20 @@ def test_article_list_search_filters_and_progress(client, reviewer):
     assert "Budget vote" in fragment.content.decode()
 
 
+def test_a_logged_in_page_is_never_kept_by_a_shared_cache(client, reviewer, admin_client):
+    client.force_login(reviewer)
+
+    page = client.get(reverse("home"))
+    fragment = client.get(reverse("home"), HTTP_HX_REQUEST="true")
+    export = client.get(reverse("export_claims"))
+    admin = admin_client.get(reverse("admin:index"))
+
+    for response in (page, fragment, admin):
+        assert response.status_code == 200
+        assert "private" in response["Cache-Control"]
+    assert set(export["Cache-Control"].replace(" ", "").split(",")) == {"private", "no-store"}
+
+
 def test_paste_import_creates_the_article(client, reviewer):
     client.force_login(reviewer)
 
