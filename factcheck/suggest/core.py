@@ -1,5 +1,6 @@
 """The suggester: paragraphs → sentences → cues → sources → contents → suggestions."""
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from .sources import (
     anonymity,
     antecedent,
     classify,
+    dateline,
     entity_tokens,
     guessed_type,
     has_title,
@@ -103,13 +105,25 @@ def _content_for_verb(text, cue: Cue, sent, para: _Para, cluster: Span):
     if cue.kind == "nominal":
         span = trim_content(text, (tok_span(verb, base)[0], tok_span(verb.right_edge, base)[1]), qs)
         return span, False, False
+    # "called for an independent review", "called on clubs to delay": from the object of the
+    # cue's own preposition to the end of the verb's phrase
+    objs = [] if cue.prep is None else [g for g in cue.prep.children if g.dep_ in ("pobj", "pcomp")]
+    if objs:
+        span = (tok_span(objs[0].left_edge, base)[0], tok_span(verb.right_edge, base)[1])
+        return trim_content(text, span, qs), True, False
     comps = [
         c
         for c in verb.children
         if c.i > verb.i
         and (
             c.dep_ in ("ccomp", "parataxis")
-            or (c.dep_ == "xcomp" and verb.lemma_ in ("vow", "pledge", "promise", "threaten"))
+            or (
+                c.dep_ == "xcomp"
+                and (
+                    verb.lemma_ in ("vow", "pledge", "promise", "threaten")
+                    or (cue.object_content and c.pos_ in ("VERB", "AUX"))
+                )
+            )
         )
     ]
     sent_start = _sent_span(text, sent, base)[0]
@@ -142,6 +156,16 @@ def _content_for_verb(text, cue: Cue, sent, para: _Para, cluster: Span):
         if span:
             return span, False, False
     if cue.object_content:
+        # "called for an independent review": the object of the cue's own preposition
+        for prep in cue.tokens[1:]:
+            objs = [g for g in prep.children if g.dep_ in ("pobj", "pcomp")]
+            if prep.dep_ in ("prep", "agent") and objs:
+                span = trim_content(
+                    text,
+                    (tok_span(objs[0].left_edge, base)[0], tok_span(verb.right_edge, base)[1]),
+                    qs,
+                )
+                return span, True, False
         for c in verb.children:
             if c.dep_ == "dobj" and c.i > verb.i:
                 span = trim_content(
@@ -231,7 +255,7 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
     agrees = agrees and any(
         c.dep_ in ("nsubj", "nsubjpass") and c == head for c in cue.anchor.children
     )
-    return Draft(
+    draft = Draft(
         claim,
         source_span,
         cue_span,
@@ -245,6 +269,8 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
         para=index,
         sent_span=sspan,
     )
+    draft.extra["learned"] = cue.learned
+    return draft
 
 
 def _np_tokens_ok(toks, strict: bool = True) -> bool:
@@ -441,6 +467,10 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
             d.canonical = plain_name(head.doc[person[0].i : person[1].i + 1].text)
         elif ent and head.pos_ == "PROPN":
             d.canonical = plain_name(head.doc[ent[0].i : ent[1].i + 1].text)
+        elif not is_pron and d.first.i <= head.i:
+            # the noun phrase up to its head: no apposition or relative clause ("The agency"
+            # for "The agency, which announced the cuts" and for "which")
+            d.canonical = plain_name(head.doc[d.first.i : head.i + 1].text)
         else:
             d.canonical = plain_name(mention)
         if is_pron:
@@ -536,10 +566,35 @@ def suggest_text(text: str, model: str | None = None) -> list[Suggestion]:
             f"{MAX_TEXT_CHARS:,} (split the article)"
         )
     nlp = load(model or DEFAULT_MODEL)
+    infos = paragraphs(text)
+    relay = dateline(text)
+    if relay is not None:
+        # the dateline is no part of the sentence it opens: its place is never a source
+        end = relay[2]
+        infos = [
+            _after(text, p, end) if p.start < end < p.end else p
+            for p in infos
+            if p.end > end or p.headline
+        ]
     found: list[Suggestion] = []
-    for section in _sections(paragraphs(text)):
+    for section in _sections(infos):
         found += _suggest_section(text, section, nlp)
+    if relay is not None:
+        # the dateline's agency relays what the article reports
+        agency, span, _ = relay
+        found = [
+            dataclasses.replace(s, via=agency, via_span=span)
+            if s.source_span is not None and not s.via
+            else s
+            for s in found
+        ]
     return sorted(found, key=lambda s: (s.claim_span, s.source_span or (0, 0)))
+
+
+def _after(text: str, para: Paragraph, start: int) -> Paragraph:
+    while start < para.end and text[start].isspace():
+        start += 1
+    return dataclasses.replace(para, start=start, text=text[start : para.end])
 
 
 def _suggest_section(text: str, infos: list[Paragraph], nlp) -> list[Suggestion]:
@@ -581,6 +636,8 @@ def _suggest_section(text: str, infos: list[Paragraph], nlp) -> list[Suggestion]
         drafts.extend(found)
     _backward(text, paras, drafts)
     _mark_nested(drafts)
+    # an inner speaker found only by a learnt cue is more often noise than a nested report
+    drafts = [d for d in drafts if not (d.nested and d.extra.get("learned"))]
     drafts.extend(_unattributed(text, paras, drafts))
     return _to_suggestions(text, drafts, paras)
 

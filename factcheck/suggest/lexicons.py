@@ -77,3 +77,33 @@ def courtesy() -> dict[str, str]:
 def gender_words() -> dict[str, str]:
     """Honorifics and gendered titles -> "m" or "f"."""
     return dict(line.split("\t") for line in _lines("gender.txt"))
+
+
+# A learnt lemma is a cue when annotators marked at least this share of its occurrences as a
+# verb (tuned on PolNeAR train; see docs/suggester.md).
+LEARNED_MIN_RATIO = 0.15
+
+
+@functools.cache
+def learned_cues() -> dict[str, tuple[float, frozenset[str]]]:
+    """Lemma -> (share of its occurrences marked as a cue, words kept in the cue after it),
+    from lexicons/learned_cues.tsv (``manage.py train_suggester``); empty without the file."""
+    path = HERE / "learned_cues.tsv"
+    if not path.is_file():
+        return {}
+    cues = {}
+    for line in _lines("learned_cues.tsv"):
+        lemma, ratio, _count, _total, words = line.split("\t")
+        if float(ratio) >= LEARNED_MIN_RATIO:
+            kept = frozenset() if words == "-" else frozenset(words.split(","))
+            cues[lemma] = (float(ratio), kept)
+    return cues
+
+
+@functools.cache
+def learned_source_nouns() -> frozenset[str]:
+    """Common nouns that annotators marked as heading a source ("federation", "voters"),
+    from lexicons/learned_source_nouns.tsv; empty without the file."""
+    if not (HERE / "learned_source_nouns.tsv").is_file():
+        return frozenset()
+    return frozenset(line.split("\t")[0] for line in _lines("learned_source_nouns.tsv"))

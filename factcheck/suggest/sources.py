@@ -161,6 +161,11 @@ def mention_range(head, exclude: set[int]):
         if i in exclude or doc[i].text in ('"', "“", "”"):
             break
         end = i
+    # a dateline before the phrase ("WASHINGTON -- President Obama"): the place is no source
+    for i in range(head.i - 1, start - 1, -1):
+        if doc[i].text in ("--", "—", "–", "―") or (doc[i].text == ")" and i > start):
+            start = i + 1
+            break
     while start < head.i and (doc[start].is_punct or doc[start].dep_ in ("cc", "preconj")):
         start += 1
     # a dangling relative pronoun or conjunction left where the phrase was cut ("... , which")
@@ -380,6 +385,27 @@ _VIA_BEFORE = re.compile(
     r"news agency|newspaper|broadcaster|channel)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$",
     re.IGNORECASE,
 )
+
+
+_DATELINE = re.compile(
+    r"^[ \t]*[A-Z][\w.,' -]{1,40}?[ \t]*(?:\([^()\n]{1,40}\))?[ \t]*\(([^()\n]{2,40})\)"
+    r"[ \t]*(?:--|[-–—―])",
+    re.MULTILINE,
+)
+
+
+def dateline(text: str, within: int = 600) -> tuple[str, Span, int] | None:
+    """The agency of a dateline near the top ("Washington (AFP) –"), which relays the
+    article's statements (an intermediary, never a source), its span, and where the
+    dateline ends."""
+    m = _DATELINE.search(text, 0, min(len(text), within))
+    if m is None:
+        return None
+    agency = lexicons.news_agency_pattern().fullmatch(m.group(1).strip())
+    if agency is None:
+        return None
+    start = m.start(1) + (len(m.group(1)) - len(m.group(1).lstrip()))
+    return agency.group(0), (start, start + len(agency.group(0))), m.end()
 
 
 def intermediary(text: str, region: Span, exclude: list[Span]) -> tuple[str, Span] | None:

@@ -1,0 +1,81 @@
+"""Learn the suggester's cue words from PolNeAR's train split (no database)."""
+
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from factcheck.suggest import learn, lexicons, polnear
+
+
+class Command(BaseCommand):
+    help = (
+        "Count, on PolNeAR's train split, how often annotators mark each verb lemma as a cue "
+        "and which prepositions they keep with it, and which common nouns head a source; "
+        "write them to learned_cues.tsv and learned_source_nouns.tsv in "
+        "factcheck/suggest/lexicons/ (the suggester reads them once per process). The "
+        "test split is refused; dev is for measuring (evaluate_suggestions --polnear)."
+    )
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--polnear", required=True, metavar="DIR", help="A PolNeAR clone.")
+        parser.add_argument(
+            "--commit", default="", help="The corpus commit, recorded in the file's header."
+        )
+        parser.add_argument("--min-count", type=int, default=3, metavar="N")
+        parser.add_argument("--min-ratio", type=float, default=0.05, metavar="X")
+        parser.add_argument(
+            "--output-dir",
+            default=str(lexicons.HERE),
+            metavar="DIR",
+            help="Where to write the two files (default: the suggester's lexicons).",
+        )
+        parser.add_argument("--limit", type=int, metavar="N", help="Only the first N articles.")
+        parser.add_argument("--model", help="The spaCy pipeline (default: FACTCHECK_SPACY_MODEL).")
+
+    def handle(self, *args, **options):
+        try:
+            documents = polnear.read_split(options["polnear"], "train", limit=options["limit"])
+        except polnear.PolnearError as error:
+            raise CommandError(str(error), returncode=2) from None
+        from factcheck.suggest.pipeline import DEFAULT_MODEL, load
+
+        model = options["model"] or getattr(settings, "FACTCHECK_SPACY_MODEL", None)
+        nlp = load(model or DEFAULT_MODEL)
+        stats = learn.CueStatistics()
+        started = time.monotonic()
+        texts = (d.text for d in documents)
+        for document, doc in zip(documents, nlp.pipe(texts, batch_size=8), strict=True):
+            stats.add(doc, document.claims)
+        rows = stats.lexicon(min_count=options["min_count"], min_ratio=options["min_ratio"])
+        corpus = "github.com/networkdynamics/PolNeAR" + (
+            f" @ {options['commit']}" if options["commit"] else ""
+        )
+        rebuild = (
+            "Rebuilt by: python manage.py train_suggester --polnear DIR "
+            f"--min-count {options['min_count']} --min-ratio {options['min_ratio']}"
+        )
+        header = (
+            "Cue verbs learnt from PolNeAR train (Newell, Margolin & Ruths, LREC 2018;\n"
+            f"{corpus}): {stats.documents} articles, {stats.cues} cues with a verb head.\n"
+            f"{rebuild}\nCounts only: no text of the corpus is kept. See docs/suggester.md."
+        )
+        nouns_header = (
+            "Common nouns heading a source in PolNeAR train (Newell, Margolin & Ruths, LREC "
+            f"2018;\n{corpus}).\n{rebuild}\n"
+            "Counts only: no text of the corpus is kept. See docs/suggester.md."
+        )
+        folder = Path(options["output_dir"])
+        (folder / "learned_cues.tsv").write_text(
+            learn.format_lexicon(rows, header), encoding="utf-8"
+        )
+        nouns = learn.source_noun_rows(stats, options["min_count"])
+        (folder / "learned_source_nouns.tsv").write_text(
+            learn.format_source_nouns(nouns, nouns_header), encoding="utf-8"
+        )
+        self.stdout.write(
+            f"{len(rows)} cue lemma(s), {len(nouns)} source noun(s) from {stats.documents} "
+            f"article(s) in {time.monotonic() - started:.0f} s -> {folder}"
+        )

@@ -1,0 +1,49 @@
+"""train_suggester: cue lemmas and source nouns counted on a PolNeAR-format train split."""
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "polnear_sample" / "data" / "dev"
+
+
+def test_train_suggester_counts_cue_lemmas_and_kept_prepositions(tmp_path):
+    shutil.copytree(SAMPLE, tmp_path / "data" / "train")
+    out = io.StringIO()
+
+    call_command(
+        "train_suggester",
+        "--polnear",
+        str(tmp_path),
+        "--min-count",
+        "1",
+        "--output-dir",
+        str(tmp_path),
+        stdout=out,
+    )
+
+    rows = {
+        line.split("\t")[0]: line.split("\t")
+        for line in (tmp_path / "learned_cues.tsv").read_text().splitlines()
+        if not line.startswith("#")
+    }
+    assert rows["call"][4] == "for"  # "have called for": the preposition stays in the cue
+    assert rows["want"][2] == "1"
+    assert (
+        "Rebuilt by: python manage.py train_suggester"
+        in (tmp_path / "learned_cues.tsv").read_text()
+    )
+    nouns = (tmp_path / "learned_source_nouns.tsv").read_text()
+    assert "\ngroup\t1\n" in nouns or "\nsurvey\t1\n" in nouns
+    assert "2 article(s)" in out.getvalue()
+
+
+def test_train_suggester_never_reads_the_test_split(tmp_path):
+    shutil.copytree(SAMPLE, tmp_path / "data" / "test")
+
+    with pytest.raises(CommandError, match="held out"):
+        call_command("train_suggester", "--polnear", str(tmp_path / "data" / "test"))
