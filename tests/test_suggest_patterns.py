@@ -646,3 +646,31 @@ def test_a_datelines_agency_is_the_intermediary_and_its_place_no_source(text):
     assert s.via == "AFP"
     assert part(text, s.via_span) == "AFP"
     assert not any("Port Ellery" in (x.source or "") for x in suggest(text))
+
+
+def test_transcript_lines_with_the_speaker_and_a_dash():
+    text = (
+        "Transcript\n\nMODERATOR ― Will prices rise next year?\n\n"
+        "LINDQVIST ― They will not rise while I am governor.\n"
+    )
+
+    found = [(s.source, s.cue, s.claim) for s in suggest(text) if s.cue == "―"]
+
+    assert found == [
+        ("MODERATOR", "―", "Will prices rise next year"),
+        ("LINDQVIST", "―", "They will not rise while I am governor"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“The river has never been this low. We need help now.” ― Marta Quispe\n",
+        '"The river has never been this low. We need help now."\n\n- Marta Quispe.\n',
+    ],
+)
+def test_a_quotation_signed_with_a_dash(text):
+    s = only(text, source="Marta Quispe")
+
+    assert s.claim.strip('"“”') == "The river has never been this low. We need help now."
+    assert s.source_type == "named_individual"

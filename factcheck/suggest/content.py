@@ -13,6 +13,10 @@ _BEFORE_NEXT_SENTENCE = re.compile(r"^[^.!?\"“”]{0,120}?\.\s*$")
 _BEFORE_QUOTE_AFTER_CUE = re.compile(r"^[^.!?\"“”]{0,60}?[,:]\s*$|^\s*$")
 
 
+def _closing_length(text: str, end: int) -> int:
+    return 2 if text[end - 2 : end] == "''" else 1
+
+
 def adjacent_quote(text: str, cluster: Span, quotes: list[Span]) -> tuple[Span, bool] | None:
     """The quotation a cue introduces or closes: '"...," he said, "..."' (whole, as one
     content span) or 'he said: "..."'. Returns (span, quote comes first)."""
@@ -25,7 +29,8 @@ def adjacent_quote(text: str, cluster: Span, quotes: list[Span]) -> tuple[Span, 
             if (
                 nxt
                 and (_BEFORE_SECOND_PART.match(between) or _BEFORE_NEXT_SENTENCE.match(between))
-                and text[qe - 2 : qe - 1] in ",—–-"
+                and text[qe - 1 - _closing_length(text, qe) : qe - _closing_length(text, qe)]
+                in ",—–-"
             ):
                 end = nxt[1]  # the quote goes on after "he said,"
             return (qs, end), True

@@ -287,6 +287,61 @@ def _np_tokens_ok(toks, strict: bool = True) -> bool:
     )
 
 
+_NAME = r"[A-Z][\w.'’-]*(?:[ \t]+(?:[A-Z][\w.'’-]*|de|al|bin|van|von)){0,3}"
+_DASH_LINE = re.compile(r"(" + _NAME + r")[ \t]*(―|—|–|--)[ \t]+(?=\S)")
+_TRAILING_SIGNATURE = re.compile(
+    r"[ \t\u00a0]*(―|—|–|--)[ \t\u00a0]*(" + _NAME + r")[ \t\u00a0.,]*$"
+)
+_SIGNATURE = re.compile(r"(?:―|—|–|--|-)[ \t]*(" + _NAME + r")[ \t]*(?:[.,(]|$)")
+
+
+def _dash_drafts(text: str, para: _Para, index: int, previous: _Para | None) -> list[Draft]:
+    """A transcript line, "TRUMP ― We will win", and a quotation signed on the next line,
+    '"…"' then "- Bernie Sanders.": the name is the source, the dash the cue."""
+    info, doc = para.info, para.doc
+    found = []
+    m = _DASH_LINE.match(info.text)
+    last_quote = para.quotes[-1] if para.quotes else None
+    signed = last_quote and _TRAILING_SIGNATURE.match(text, last_quote[1], info.end)
+    if signed and not text[info.start : para.quotes[0][0]].strip():
+        claim = (para.quotes[0][0], last_quote[1])
+        source = signed.span(2)
+        dash = signed.span(1)
+    elif m and len(info.text) - m.end() >= 3:
+        claim = trim_content(text, (info.start + m.end(), info.end), para.quotes)
+        source = (info.start + m.start(1), info.start + m.end(1))
+        dash = (info.start + m.start(2), info.start + m.end(2))
+    else:
+        m = _SIGNATURE.match(info.text)
+        if not m or previous is None or not previous.quotes or previous.info.caption:
+            return found
+        first_quote = previous.quotes[0]
+        if text[previous.info.start : first_quote[0]].strip():
+            return found
+        claim = (first_quote[0], previous.quotes[-1][1])
+        source = (info.start + m.start(1), info.start + m.end(1))
+        dash = (info.start, info.start + len(info.text[: m.start(1)].rstrip()))
+    source = trim(text, source, " \t.,")
+    words = doc.char_span(source[0] - info.start, source[1] - info.start, alignment_mode="expand")
+    if words is None or not len(words) or any(t.pos_ in ("VERB", "AUX") for t in words):
+        return found
+    found.append(
+        Draft(
+            claim,
+            source,
+            dash,
+            "dash",
+            words.root,
+            words[0],
+            words[-1],
+            0.62,
+            para=index,
+            sent_span=(info.start, info.end),
+        )
+    )
+    return found
+
+
 def _colon_drafts(text: str, para: _Para, index: int) -> list[Draft]:
     """'Kirby: "We are trying"' and a headline's 'Netanyahu obstructing talks: Hamas'."""
     doc, base, drafts = para.doc, para.base, []
@@ -495,6 +550,12 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
             d.named, d.ground_rule, d.reason, d.reason_span = False, rule, reason, reason_span
             d.source_type = "anonymous_official"
             break
+    if (
+        d.kind == "dash"
+        and d.source_type in ("organization", "government_office")
+        and not d.resolved
+    ):
+        d.source_type = "named_individual"  # a signature or a transcript's speaker is a person
     if d.source_type == "anonymous_official":
         d.named = False
     if (
@@ -611,6 +672,8 @@ def _suggest_section(text: str, infos: list[Paragraph], nlp) -> list[Suggestion]
         registry.para = index
         topics = _register_people(registry, text, para)
         found: list[Draft] = _colon_drafts(text, para, index)
+        if not found:
+            found = _dash_drafts(text, para, index, paras[index - 1] if index else None)
         for sent in para.doc.sents:
             for cue in find_cues(sent, para.in_quote):
                 d = _draft_from_cue(text, cue, sent, para, index)

@@ -105,23 +105,32 @@ _CLOSE = {"”", "»"}
 def quotes(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Pair the quotation marks of one paragraph: spans from opening to closing mark inclusive.
 
-    Straight double quotes alternate; curly ones pair by shape. An opening mark left unclosed at
-    the end of the paragraph runs to its end (a quote continued in the next paragraph).
+    Straight double quotes alternate, and so do two apostrophes written for one (''...'', as
+    some newspapers' archives print them); curly ones pair by shape. An opening mark left
+    unclosed at the end of the paragraph runs to its end (a quote continued in the next
+    paragraph).
     """
     end = len(text) if end is None else end
     spans: list[Span] = []
     open_at: int | None = None
     closer = ""
-    for i in range(start, end):
+    i = start
+    while i < end:
         ch = text[i]
+        mark = "''" if text.startswith("''", i) and i + 1 < end else ch
         if open_at is None:
-            if ch == '"':
-                open_at, closer = i, '"'
+            if mark in ('"', "''"):
+                open_at, closer = i, mark
             elif ch in _OPEN:
                 open_at, closer = i, _OPEN[ch]
-        elif ch == closer or (closer != '"' and ch in _CLOSE) or (closer == '"' and ch == "”"):
-            spans.append((open_at, i + 1))
+        elif (
+            mark == closer
+            or (closer not in ('"', "''") and ch in _CLOSE)
+            or (closer == '"' and ch == "”")
+        ):
+            spans.append((open_at, i + len(mark)))
             open_at = None
+        i += len(mark) if mark == "''" else 1
     if open_at is not None and end - open_at > 1:
         spans.append((open_at, end))
     return spans

@@ -158,7 +158,7 @@ def mention_range(head, exclude: set[int]):
             break
         start = i
     for i in range(head.i + 1, head.right_edge.i + 1):
-        if i in exclude or doc[i].text in ('"', "“", "”"):
+        if i in exclude or doc[i].text in ('"', "“", "”", "''", "``"):
             break
         end = i
     # a dateline before the phrase ("WASHINGTON -- President Obama"): the place is no source
@@ -188,7 +188,7 @@ def mention_range(head, exclude: set[int]):
 
 def mention_span(text: str, head, base: int, exclude: set[int]) -> Span:
     first, last = mention_range(head, exclude)
-    return trim(text, toks_span(first, last, base), ' \t\n,;:.—–-"“”')
+    return trim(text, toks_span(first, last, base), " \t\n,;:.—–-\"“”'")
 
 
 _GOV_OFFICE = re.compile(
