@@ -674,3 +674,11 @@ def test_a_quotation_signed_with_a_dash(text):
 
     assert s.claim.strip('"“”') == "The river has never been this low. We need help now."
     assert s.source_type == "named_individual"
+
+
+def test_a_first_person_speaker_outside_quotes_is_a_source():
+    text = "I told the committee that the figures were wrong.\n"
+
+    s = only(text, cue="told")
+
+    assert (s.source, s.claim) == ("I", "the figures were wrong")

@@ -230,7 +230,7 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
     head = subject_of(cue.anchor)
     if head is None or para.in_quote(head) or head.i in exclude:
         return None
-    if head.pos_ == "PRON" and head.lower_ in ("i", "we", "you", "me", "us"):
+    if head.pos_ == "PRON" and head.lower_ in ("me", "us"):
         return None
     first, last = mention_range(head, exclude)
     source_span = mention_span(text, head, base, exclude)
