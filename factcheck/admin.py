@@ -26,7 +26,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
 
-from factcheck import services
+from factcheck import (
+    admin_accounts,  # noqa: F401  (registers the accounts pages)
+    services,
+)
 from factcheck.forms import OffsetField
 from factcheck.models import (
     Article,

@@ -44,6 +44,10 @@ VERBS = {
     "suggestions.generated": "found suggestions",
     "suggestions.failed": "could not find suggestions",
     "suggestions.accepted_above": "accepted the suggestions above a confidence",
+    "user.created": "created the account",
+    "user.recorded": "recorded the account as it stood",
+    "user.changed": "changed the account",
+    "user.deleted": "deleted the account",
 }
 
 # What each filter of the claims queue and the activity feed (and the export

@@ -16,6 +16,7 @@ attribution's id as object_id; `evidence.*` events carry the link as
 """
 
 import datetime
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,20 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 from factcheck.audit import to_jsonable
-from factcheck.models import Attribution, AuditEvent, Claim, EvidenceLink
+from factcheck.models import (
+    Article,
+    Attribution,
+    AuditEvent,
+    Claim,
+    EvidenceLink,
+    Note,
+    Source,
+    SourceType,
+    Suggestion,
+    SuggestionState,
+    text_hash,
+)
+from factcheck.services.accounts import ACCOUNT_FIELDS, password_digest, permission_name
 
 # Columns that are the database's bookkeeping rather than the claim's content.
 NOT_REPLAYED = {"id", "article", "version", "created_by", "created_at", "updated_at"}
@@ -109,9 +123,20 @@ class _Replay:
         self.attributions: dict[int, _Attribution] = {}
         self.named_fields: set[str] = set(CORE_CLAIM_FIELDS)
         self.missing: set[int] = set()  # replayed claims not in the table
+        self.rows: dict[str, dict[int, _Row]] = {kind: {} for kind in REGISTRIES}
+        self.gone: dict[str, dict[int, int]] = {kind: {} for kind in REGISTRIES}
+        self.decided: dict[int, tuple[int, str]] = {}  # suggestion → (event, state)
+        self.accounts: dict[int, _Row] = {}
+        self.accounts_gone: dict[int, int] = {}
 
     def apply(self, event_id, action, object_type, object_id, claim_id, article_id, changes):
         new = _new_values(changes)
+        if object_type in REGISTRIES:
+            self._apply_row(event_id, action, object_type, object_id, claim_id, new)
+        elif action in DECISIONS:
+            self.decided[int(object_id)] = (event_id, DECISIONS[action])
+        elif object_type == "user":
+            self._apply_account(event_id, action, int(object_id), new)
         if action == "claim.created" and claim_id is not None:
             values = {name: _default(field) for name, field in CLAIM_FIELDS.items()}
             self.claims[claim_id] = _Claim(event_id, article_id, values, set())
@@ -133,6 +158,36 @@ class _Replay:
             self._apply_claim(claim_id, new)
         elif object_type == "claim" and claim_id is not None:
             self._apply_claim(claim_id, new)
+
+    def _apply_row(self, event_id, action, kind, object_id, claim_id, new) -> None:
+        registry = REGISTRIES[kind]
+        pk = int(object_id)
+        rows = self.rows[kind]
+        if action in registry.deleted:
+            rows.pop(pk, None)
+            self.gone[kind][pk] = event_id
+            return
+        if action in registry.created:
+            fields = {f.name: f for f in registry.model._meta.concrete_fields}
+            values = {name: _default(fields[name]) for name in registry.fields}
+            rows[pk] = _Row(event_id, values, claim_id)
+        row = rows.get(pk)
+        if row is None:
+            return  # made before the history began (the seeded source types)
+        for name, value in new.items():
+            if name in registry.fields:
+                row.values[name] = value
+
+    def _apply_account(self, event_id: int, action: str, pk: int, new: dict[str, Any]) -> None:
+        if action == "user.deleted":
+            self.accounts.pop(pk, None)
+            self.accounts_gone[pk] = event_id
+            return
+        if action in ("user.created", "user.recorded"):
+            self.accounts[pk] = _Row(event_id, {})
+        account = self.accounts.get(pk)
+        if account is not None:
+            account.values.update({k: v for k, v in new.items() if k in ACCOUNT_FIELDS})
 
     def _apply_claim(self, claim_id: int, new: dict[str, Any]) -> None:
         claim = self.claims.get(claim_id)
@@ -184,6 +239,66 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
+@dataclass(frozen=True)
+class Registry:
+    """How the history makes and unmakes one kind of row that is not a claim's part."""
+
+    model: type[models.Model]
+    fields: tuple[str, ...]
+    created: frozenset[str]
+    deleted: frozenset[str]
+
+
+# The fields each event of these kinds records, as the services write them.
+REGISTRIES = {
+    "article": Registry(
+        Article,
+        ("title", "outlet", "url", "published_on", "language", "content_hash"),
+        frozenset({"article.created"}),
+        frozenset({"article.deleted"}),
+    ),
+    "source": Registry(
+        Source,
+        ("name", "source_type", "affiliation", "role", "is_anonymous", "aliases"),
+        frozenset({"source.created"}),
+        frozenset({"source.deleted", "source.replaced"}),
+    ),
+    "source_type": Registry(
+        SourceType,
+        ("slug", "name", "description", "position", "retired"),
+        frozenset({"source_type.created"}),
+        frozenset({"source_type.deleted"}),
+    ),
+    "note": Registry(Note, ("body",), frozenset({"note.added"}), frozenset({"note.deleted"})),
+}
+SEEDED_TYPES = {
+    slug: {
+        "slug": slug,
+        "name": name,
+        "description": description,
+        "position": position,
+        "retired": False,
+    }
+    for position, (slug, name, description) in enumerate(
+        importlib.import_module(
+            "factcheck.migrations.0002_default_source_types"
+        ).DEFAULT_SOURCE_TYPES
+    )
+}
+DECISIONS = {
+    "suggestion.accepted": SuggestionState.ACCEPTED,
+    "suggestion.edited": SuggestionState.EDITED,
+    "suggestion.rejected": SuggestionState.REJECTED,
+}
+
+
+@dataclass
+class _Row:
+    event_id: int
+    values: dict[str, Any]
+    claim_id: int | None = None
+
+
 EVENT_COLUMNS = ("id", "action", "object_type", "object_id", "claim_id", "article_id", "changes")
 
 
@@ -204,6 +319,11 @@ def replay(batch_size: int = 5000) -> list[Disagreement]:
     found += _compare_claims(state, users)
     found += _compare_attributions(state, users)
     found += _compare_evidence(state)
+    for kind in REGISTRIES:
+        found += _compare_rows(state, kind, users)
+    found += _compare_article_texts(state)
+    found += _compare_suggestions(state)
+    found += _compare_accounts(state)
     return found
 
 
@@ -366,4 +486,162 @@ def _compare_evidence(state: _Replay) -> list[Disagreement]:
                     field="evidence",
                 )
             )
+    return found
+
+
+def _seeded_source_types(state: _Replay) -> None:
+    """Start the source types the migrations seeded (no event made them) from their seed values."""
+    rows = state.rows["source_type"]
+    for pk, slug in SourceType.objects.values_list("id", "slug"):
+        if pk not in rows and pk not in state.gone["source_type"] and slug in SEEDED_TYPES:
+            rows[pk] = _Row(0, dict(SEEDED_TYPES[slug]))
+
+
+def _compare_rows(state: _Replay, kind: str, users: set[int]) -> list[Disagreement]:
+    """Every row of one registry as the history made it: none more, none less, none changed."""
+    registry = REGISTRIES[kind]
+    if kind == "source_type":
+        _seeded_source_types(state)
+    fields = {name: registry.model._meta.get_field(name) for name in registry.fields}
+    expected = dict(state.rows[kind])
+    if kind == "note":
+        # A note goes with its claim; the claim's own deletion is its record.
+        expected = {pk: row for pk, row in expected.items() if row.claim_id in state.claims}
+    found = []
+    columns = [field.attname for field in fields.values()]
+    extra = ["claim_id"] if kind == "note" else []
+    for row in (
+        registry.model.objects.order_by("id")
+        .values("id", *extra, *columns)
+        .iterator(chunk_size=5000)
+    ):
+        pk = row["id"]
+        history = expected.pop(pk, None)
+        if history is None:
+            if kind == "note" and row["claim_id"] not in state.claims:
+                continue  # its claim is reported already
+            problem = (
+                f"deleted by audit event #{state.gone[kind][pk]}, yet still in the table "
+                "(restored behind the history's back)"
+                if pk in state.gone[kind]
+                else "no audit event created it (it was inserted behind the history's back)"
+            )
+            found.append(Disagreement(kind.replace("_", " "), pk, problem))
+            continue
+        for name, field in fields.items():
+            if not _same(field, history.values[name], row[field.attname], users):
+                found.append(
+                    Disagreement(
+                        kind.replace("_", " "),
+                        pk,
+                        f"{name} is {_show(row[field.attname])} in the table, but the history "
+                        f"says {_show(history.values[name])} (changed behind the history's back)",
+                        field=name,
+                    )
+                )
+    for pk, history in expected.items():
+        found.append(
+            Disagreement(
+                kind.replace("_", " "),
+                pk,
+                f"created by audit event #{history.event_id} and never deleted in the history, "
+                "but missing from the table (deleted behind the history's back)",
+            )
+        )
+    return found
+
+
+def _compare_article_texts(state: _Replay) -> list[Disagreement]:
+    """An article's text is the one whose hash the history recorded: the claims point into it."""
+    found = []
+    rows = Article.objects.order_by("id").values_list("id", "text").iterator(chunk_size=200)
+    for pk, text in rows:
+        history = state.rows["article"].get(pk)
+        if history is not None and text_hash(text) != history.values["content_hash"]:
+            found.append(
+                Disagreement(
+                    "article",
+                    pk,
+                    "its text is not the text the history recorded (its hash differs: the text "
+                    "was rewritten behind the history's back, and the claims' offsets with it)",
+                    field="text",
+                )
+            )
+    return found
+
+
+def _compare_suggestions(state: _Replay) -> list[Disagreement]:
+    """A suggestion is pending until an event decides it, and then as that event decided."""
+    found = []
+    rows = Suggestion.objects.order_by("id").values_list("id", "state").iterator(chunk_size=5000)
+    for pk, current in rows:
+        event_id, decided = state.decided.get(pk, (None, SuggestionState.PENDING))
+        if current != decided:
+            said = f"audit event #{event_id} made it {decided}" if event_id else "it is pending"
+            found.append(
+                Disagreement(
+                    "suggestion",
+                    pk,
+                    f"is {current} in the table, but the history says {said} (changed behind "
+                    "the history's back)",
+                    field="state",
+                )
+            )
+    return found
+
+
+def _compare_accounts(state: _Replay) -> list[Disagreement]:
+    """Every account, its flags, roles, direct permissions and password as the history says."""
+    found = []
+    expected = dict(state.accounts)
+    users = (
+        get_user_model()
+        .objects.order_by("pk")
+        .prefetch_related("groups", "user_permissions__content_type")
+    )
+    for user in users.iterator(chunk_size=500):
+        history = expected.pop(user.pk, None)
+        if history is None:
+            problem = (
+                f"deleted by audit event #{state.accounts_gone[user.pk]}, yet still in the "
+                "table (restored behind the history's back)"
+                if user.pk in state.accounts_gone
+                else "no audit event created it (it was made behind the history's back, or by "
+                "a command that bypasses the workbench, such as createsuperuser)"
+            )
+            found.append(Disagreement("account", user.pk, f"“{user.get_username()}”: {problem}"))
+            continue
+        current = {
+            "username": user.get_username(),
+            "is_active": user.is_active,
+            "is_staff": user.is_staff,
+            "is_superuser": user.is_superuser,
+            "groups": sorted(group.name for group in user.groups.all()),
+            "user_permissions": sorted(
+                permission_name(permission) for permission in user.user_permissions.all()
+            ),
+            "password": password_digest(user.password),
+        }
+        for name, value in current.items():
+            if name in history.values and history.values[name] != value:
+                shown = "changed" if name == "password" else f"is {_show(value)}"
+                said = "" if name == "password" else f" says {_show(history.values[name])}"
+                found.append(
+                    Disagreement(
+                        "account",
+                        user.pk,
+                        f"“{user.get_username()}”: {name} {shown} in the table, but the history"
+                        f"{said or ' recorded no such change'} (changed behind the history's back)",
+                        field=name,
+                    )
+                )
+    for pk, history in expected.items():
+        found.append(
+            Disagreement(
+                "account",
+                pk,
+                f"created by audit event #{history.event_id} and never deleted in the history, "
+                "but missing from the table (deleted behind the history's back)",
+            )
+        )
     return found

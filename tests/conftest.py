@@ -7,6 +7,7 @@ from django.conf import settings as django_settings
 # must still be allowed to run there (and in live_server's threads).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from factcheck import services
 from tests import factories
 
 
@@ -27,6 +28,14 @@ def audit_checkpoints(monkeypatch, tmp_path):
     path = tmp_path / "audit-checkpoints.jsonl"
     monkeypatch.setattr(django_settings, "FACTCHECK_AUDIT_CHECKPOINTS", path)
     return path
+
+
+@pytest.fixture
+def admin_user(db):
+    """pytest-django's admin, made through the account services like every account here."""
+    return services.account_create(
+        actor=None, username="admin", password="password", is_staff=True, is_superuser=True
+    )
 
 
 @pytest.fixture

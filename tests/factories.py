@@ -3,7 +3,7 @@
 import itertools
 from pathlib import Path
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from factcheck import services
 from factcheck.models import Article, Claim, Source, SourceType
@@ -17,12 +17,13 @@ _counter = itertools.count(1)
 
 def make_user(role: str | None = "Reviewer", *, username: str | None = None, **extra) -> User:
     """Create a user in one of the role groups (Viewer, Reviewer, Editor), or none."""
-    user = User.objects.create_user(
-        username=username or f"user{next(_counter)}", password="pw-for-tests-123", **extra
+    return services.account_create(
+        actor=None,
+        username=username or f"user{next(_counter)}",
+        password="pw-for-tests-123",
+        groups=[role] if role else [],
+        **extra,
     )
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def make_article(*, text: str | None = None, title: str = "", actor=None, **fields) -> Article:

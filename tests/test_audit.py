@@ -28,7 +28,8 @@ from tests.test_tasks import worker_environment
 
 @pytest.fixture
 def history(reviewer):
-    """Five audited changes: an article, a claim, a status change, a source, an attribution."""
+    """Six audited events: the reviewer's account, then an article, a claim, a status
+    change, a source and an attribution."""
     claim = factories.make_claim(actor=reviewer)
     services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
     source = factories.make_source("Ministry of Health", actor=reviewer)
@@ -49,6 +50,7 @@ def raw(sql: str, params=()) -> None:
 
 def test_each_event_links_to_the_previous_one(history):
     assert [e.action for e in history] == [
+        "user.created",
         "article.created",
         "claim.created",
         "claim.status_changed",
@@ -107,7 +109,7 @@ def test_orm_cannot_rewrite_history(history):
 
 
 def test_verify_audit_passes_on_an_intact_chain(history):
-    assert "Audit chain intact: 5 event(s) verified." in run_verify()
+    assert "Audit chain intact: 6 event(s) verified." in run_verify()
 
 
 def test_verify_audit_passes_on_an_empty_chain(db):
@@ -363,10 +365,10 @@ def test_verify_audit_appends_a_signed_checkpoint_of_the_head(history, audit_che
     assert len(lines) == 2
     assert lines[-1]["last_id"] == history[-1].id
     assert lines[-1]["hash"] == history[-1].hash
-    assert lines[-1]["count"] == 5
+    assert lines[-1]["count"] == 6
     assert lines[-1]["key_id"] == audit.key_id()
     assert "Compared against 1 checkpoint(s)" in output
-    assert f"Checkpoint recorded: event #{history[-1].id}, 5 event(s)." in output
+    assert f"Checkpoint recorded: event #{history[-1].id}, 6 event(s)." in output
 
 
 def test_no_checkpoint_only_reads(history, audit_checkpoints):
@@ -380,7 +382,7 @@ def test_the_periodic_task_appends_a_checkpoint(history, audit_checkpoints):
 
     assert result.return_value == {
         "intact": True,
-        "events": 5,
+        "events": 6,
         "head_id": history[-1].id,
         "problems": [],
     }
@@ -398,18 +400,18 @@ def delete_events(where: str = "", params=()) -> None:
 def test_truncating_the_tail_is_reported_against_a_checkpoint(history):
     run_verify()
 
-    delete_events("WHERE id >= %s", [history[3].id])
+    delete_events("WHERE id >= %s", [history[4].id])
 
     message = run_verify_failing()
     assert (
-        "The audit chain has 3 event(s), fewer than the 5 recorded at checkpoint line 1" in message
+        "The audit chain has 4 event(s), fewer than the 6 recorded at checkpoint line 1" in message
     )
     assert f"event #{history[-1].id}, is missing (the history was cut)" in message
 
 
 def test_truncating_the_tail_and_writing_as_many_new_events_is_reported(history, reviewer):
     run_verify()
-    delete_events("WHERE id >= %s", [history[3].id])
+    delete_events("WHERE id >= %s", [history[4].id])
 
     factories.make_source("Replacement one", actor=reviewer)
     factories.make_source("Replacement two", actor=reviewer)
@@ -426,7 +428,7 @@ def test_emptying_the_table_is_reported_against_a_checkpoint(history):
 
     message = run_verify_failing()
     assert "The audit table is empty, but checkpoint line 2" in message
-    assert "recorded 5 event(s)" in message
+    assert "recorded 6 event(s)" in message
     assert "the table was emptied" in message
     assert "1 earlier checkpoint(s) also name audit events that are missing" in message
 

@@ -344,7 +344,8 @@ def test_the_free_text_columns_of_the_audit_csv_are_neutralised(db, trigger):
             reason=payload,
         )
 
-    [row] = parse("".join(exports.csv_chunks(exports.audit_rows(AuditEvent.objects.all()))))
+    events = AuditEvent.objects.filter(action="source.changed")
+    [row] = parse("".join(exports.csv_chunks(exports.audit_rows(events))))
 
     assert row["actor"] == f"'{trigger}mallory"
     assert row["object"] == "'" + payload

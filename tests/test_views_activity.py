@@ -182,8 +182,14 @@ def test_the_action_and_object_choices_are_those_present(logged_in, activity_dat
 
     actions = {value for value, _ in response.context["actions"] if value}
     types = {value for value, _ in response.context["object_types"] if value}
-    assert actions == {"article.created", "claim.created", "claim.status_changed", "source.created"}
-    assert types == {"article", "claim", "source"}
+    assert actions == {
+        "article.created",
+        "claim.created",
+        "claim.status_changed",
+        "source.created",
+        "user.created",
+    }
+    assert types == {"article", "claim", "source", "user"}
 
 
 def test_filter_by_date_range(logged_in, reviewer):
@@ -193,8 +199,8 @@ def test_filter_by_date_range(logged_in, reviewer):
     new = factories.make_source("New source")
     cutoff = (timezone.now() - datetime.timedelta(days=10)).date().isoformat()
 
-    recent = logged_in.get(ACTIVITY, {"created_after": cutoff})
-    earlier = logged_in.get(ACTIVITY, {"created_before": cutoff})
+    recent = logged_in.get(ACTIVITY, {"created_after": cutoff, "object_type": "source"})
+    earlier = logged_in.get(ACTIVITY, {"created_before": cutoff, "object_type": "source"})
 
     assert actions_of(recent) == {("source.created", str(new.pk))}
     assert actions_of(earlier) == {("source.created", str(old.pk))}

@@ -727,13 +727,14 @@ def test_assign_a_claim_from_the_panel_is_audited(logged_in, claim, editor, view
 
 def test_assigning_to_someone_without_a_role_or_as_a_viewer_is_refused(client, claim, viewer):
     outsider = factories.make_user(None, username="nobody-in-particular")
+    reviewer = factories.make_user("Reviewer", username="rae")
     client.force_login(viewer)
     before = event_count()
 
     as_viewer = client.post(
         reverse("claim_assign", args=[claim.pk]), {"version": claim.version}, **HTMX
     )
-    client.force_login(factories.make_user("Reviewer", username="rae"))
+    client.force_login(reviewer)
     to_outsider = client.post(
         reverse("claim_assign", args=[claim.pk]),
         {"version": claim.version, "assigned_to": outsider.pk},

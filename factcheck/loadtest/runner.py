@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import override_settings
 
@@ -116,17 +114,18 @@ def _split_sentences(text: str) -> list[tuple[int, int]]:
 
 def _people(config: LoadTestConfig, tag: str) -> list[scenario.Person]:
     """Fresh accounts in the Reviewer and Editor groups, each with a fresh password."""
-    User = get_user_model()
-    groups = {
-        "reviewer": Group.objects.get(name=REVIEWER),
-        "editor": Group.objects.get(name=EDITOR),
-    }
+    groups = {"reviewer": REVIEWER, "editor": EDITOR}
     people = []
     for role, count in (("reviewer", config.users), ("editor", config.editors)):
         for number in range(1, count + 1):
             person = scenario.Person(f"{tag}-{role}{number:02d}", secrets.token_urlsafe(12), role)
-            user = User.objects.create_user(username=person.username, password=person.password)
-            user.groups.add(groups[role])
+            services.account_create(
+                actor=None,
+                username=person.username,
+                password=person.password,
+                groups=[groups[role]],
+                reason="Load test account",
+            )
             people.append(person)
     return people
 

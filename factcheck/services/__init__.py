@@ -17,6 +17,12 @@ from factcheck.services._base import (
     normalize_text,
     run_atomically,
 )
+from factcheck.services.accounts import (
+    account_create,
+    account_delete,
+    account_update,
+    accounts_record_existing,
+)
 from factcheck.services.articles import (
     ARTICLE_FIELDS,
     article_create,
@@ -88,6 +94,10 @@ __all__ = [
     "MergePreview",
     "NotAllowed",
     "ProposedSuggestion",
+    "account_create",
+    "account_delete",
+    "account_update",
+    "accounts_record_existing",
     "article_create",
     "article_delete",
     "article_update",

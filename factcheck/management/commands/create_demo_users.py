@@ -3,10 +3,10 @@
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from factcheck import services
 from factcheck.roles import EDITOR, REVIEWER, VIEWER
 
 DEMO_ACCOUNTS = [
@@ -35,11 +35,19 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts (user name / password / role):")
         for username, role, what in DEMO_ACCOUNTS:
             password = options["password"] or secrets.token_urlsafe(9)
-            user, _ = User.objects.get_or_create(username=username)
-            user.set_password(password)
-            user.is_staff = role is None
-            user.is_superuser = role is None
-            user.save()
-            if role is not None:
-                user.groups.set([Group.objects.get(name=role)])
+            grants = {
+                "password": password,
+                "is_staff": role is None,
+                "is_superuser": role is None,
+                "groups": [role] if role is not None else [],
+            }
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                services.account_create(
+                    actor=None, username=username, reason="Demo account", **grants
+                )
+            else:
+                services.account_update(
+                    actor=None, user=user, reason="Demo account reset", **grants
+                )
             self.stdout.write(f"  {username:<9} {password:<14} {role or 'Admin'}: {what}")
