@@ -1,4 +1,5 @@
-"""Forms of the editors' tools: sources (edit, merge, delete, replace), types, article deletion.
+"""Forms of the editors' tools: sources (edit, merge, delete, replace), types, article details
+and deletion.
 
 They parse and type the input; the services judge it.
 """
@@ -148,3 +149,20 @@ class ArticleDeleteForm(forms.Form):
                 f"number, {self.article_id}; nothing was deleted."
             )
         return typed
+
+
+class ArticleDetailsForm(forms.Form):
+    """Where an article appeared, as ClaimReview says it: title, outlet, address, date."""
+
+    title = forms.CharField(max_length=500)
+    outlet = forms.CharField(max_length=200, required=False)
+    url = forms.URLField(
+        label="Address (URL)", max_length=2000, required=False, assume_scheme="https"
+    )
+    published_on = forms.DateField(
+        label="Published on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="As the outlet dates it.",
+    )
+    language = forms.CharField(max_length=16, help_text="BCP 47 code: en, ar, he.")

@@ -104,6 +104,7 @@ urlpatterns += [
     path("sources/<int:source_id>/merge/", source_views.source_merge, name="source_merge"),
     path("sources/<int:source_id>/delete/", source_views.source_delete, name="source_delete"),
     path("articles/<int:article_id>/delete/", article_tools.article_delete, name="article_delete"),
+    path("articles/<int:article_id>/details/", article_tools.article_edit, name="article_edit"),
 ]
 
 urlpatterns += [

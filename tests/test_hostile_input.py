@@ -49,6 +49,7 @@ from factcheck.services.suggestions import ProposedSuggestion
 from factcheck.source_filters import SourceFilter
 from factcheck.source_forms import (
     ArticleDeleteForm,
+    ArticleDetailsForm,
     MergeForm,
     SourceDeleteForm,
     SourceEditForm,
@@ -525,6 +526,7 @@ def source_reads(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]
         ),
         "source_delete": (reverse("source_delete", args=[source_id]), ["by", "q"], {"by": other}),
         "article_delete": (reverse("article_delete", args=[scene.claim.article_id]), ["x"], {}),
+        "article_edit": (reverse("article_edit", args=[scene.claim.article_id]), ["x"], {}),
     }
 
 
@@ -574,6 +576,11 @@ def source_writes(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str
             reverse("article_delete", args=[article_id]),
             field_names(ArticleDeleteForm(article_id=article_id)),
             {"confirmation": str(article_id)},
+        ),
+        "article_edit": (
+            reverse("article_edit", args=[article_id]),
+            field_names(ArticleDetailsForm()),
+            {"title": "Retitled", "language": "en"},
         ),
     }
 
@@ -705,6 +712,7 @@ WRITE_VIEWS = [
     "source_type_change",
     "source_type_delete",
     "article_delete",
+    "article_edit",
 ]
 READ_VIEWS = [
     "home",
@@ -727,6 +735,7 @@ READ_VIEWS = [
     "source_merge",
     "source_delete",
     "article_delete",
+    "article_edit",
     "insights",
     "insights_csv",
 ]

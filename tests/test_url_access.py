@@ -75,6 +75,7 @@ APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "source_type_change": ({POST}, "change_sourcetype"),
     "source_type_delete": ({POST}, "delete_sourcetype"),
     "article_delete": ({GET, POST}, "delete_article"),
+    "article_edit": ({GET, POST}, "change_article"),
     "insights": ({GET}, None),
     "insights_csv": ({GET}, None),
 }

@@ -304,3 +304,97 @@ def test_login_brute_force_is_locked_out(client, reviewer, settings):
     assert response.status_code == 429
     assert "Too many failed log-ins" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+# --- An article's details: where it appeared --------------------------------
+
+
+def test_an_editor_adds_the_outlet_address_and_date_of_a_text_import(client, editor):
+    article = factories.make_article(title="Pasted story")
+    client.force_login(editor)
+    url = reverse("article_edit", args=[article.pk])
+
+    page = client.get(url)
+    saved = client.post(
+        url,
+        {
+            "title": "Pasted story",
+            "outlet": "The Courier",
+            "url": "https://courier.example/story",
+            "published_on": "2026-11-30",
+            "language": "en",
+        },
+    )
+
+    assert page.status_code == 200
+    assert saved.status_code == 302
+    assert saved.headers["Location"] == reverse("review", args=[article.pk])
+    article.refresh_from_db()
+    assert (article.outlet, article.url, str(article.published_on)) == (
+        "The Courier",
+        "https://courier.example/story",
+        "2026-11-30",
+    )
+    event = AuditEvent.objects.filter(action="article.changed").get()
+    assert event.actor == editor
+    assert event.changes["outlet"] == ["", "The Courier"]
+    assert set(event.changes) == {"outlet", "url", "published_on"}
+
+
+def test_refused_details_keep_every_field_and_change_nothing(client, editor):
+    article = factories.make_article(title="Pasted story")
+    client.force_login(editor)
+    typed = {
+        "title": "Retitled",
+        "outlet": "The Courier",
+        "url": "not an address",
+        "published_on": "2026-11-30",
+        "language": "fr",
+    }
+
+    response = client.post(reverse("article_edit", args=[article.pk]), typed)
+
+    assert response.status_code == 422
+    assert "Enter a valid URL." in response.text
+    for value in ("Retitled", "The Courier", "not an address", "2026-11-30", 'value="fr"'):
+        assert value in response.text
+    article.refresh_from_db()
+    assert (article.title, article.outlet) == ("Pasted story", "")
+    assert not AuditEvent.objects.filter(action="article.changed").exists()
+
+
+def test_a_viewer_cannot_edit_an_articles_details(client, viewer):
+    article = factories.make_article()
+    client.force_login(viewer)
+
+    response = client.post(
+        reverse("article_edit", args=[article.pk]), {"title": "Mine", "language": "en"}
+    )
+
+    assert response.status_code == 403
+    assert Article.objects.get(pk=article.pk).title != "Mine"
+
+
+@pytest.mark.parametrize("complete", [False, True], ids=["text import", "complete"])
+def test_sign_off_warns_when_the_claim_review_cannot_say_where_it_appeared(
+    client, reviewer, editor, complete
+):
+    details = (
+        {"outlet": "The Courier", "url": "https://courier.example/s", "published_on": "2026-11-30"}
+        if complete
+        else {}
+    )
+    article = factories.make_article(**details)
+    claim = factories.make_claim(article=article)
+    services.claim_update(actor=reviewer, claim=claim, rationale="The count differs.")
+    services.evidence_add(actor=reviewer, claim=claim, url="https://example.org/count")
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_set_status(actor=reviewer, claim=claim, status="false")
+    client.force_login(editor)
+
+    panel = client.get(reverse("claim_detail", args=[claim.pk])).text
+
+    assert ('id="appearance-warning"' in panel) is not complete
+    if not complete:
+        assert "the article has no outlet, address, date." in panel
+        assert reverse("article_edit", args=[article.pk]) in panel

@@ -1,4 +1,5 @@
-"""Deleting an article with its claims: a page that counts what goes, and a typed confirmation."""
+"""An article's details (where it appeared) and its deletion: a page that counts what goes,
+and a typed confirmation."""
 
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from factcheck import services
 from factcheck.models import Article, Attribution, Claim, EvidenceLink, Note
-from factcheck.source_forms import ArticleDeleteForm
+from factcheck.source_forms import ArticleDeleteForm, ArticleDetailsForm
 
 
 def _what_goes(article: Article) -> dict[str, int]:
@@ -54,3 +55,34 @@ def article_delete(request: HttpRequest, article_id: int) -> HttpResponse:
                 return redirect("home")
     context["goes"] = _what_goes(article)
     return render(request, "factcheck/article_delete.html", context, status=status)
+
+
+DETAILS = ("title", "outlet", "url", "published_on", "language")
+
+
+@require_http_methods(["GET", "POST"])
+def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Edit where an article appeared (title, outlet, address, date, language), audited."""
+    if not request.user.has_perm("factcheck.change_article"):
+        raise PermissionDenied("Only reviewers and editors can edit an article's details.")
+    article = get_object_or_404(Article.objects.defer("text"), pk=article_id)
+    initial = {name: getattr(article, name) for name in DETAILS}
+    form = ArticleDetailsForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            try:
+                services.article_update(actor=request.user, article=article, **changed)
+            except services.DomainError as refusal:
+                form.add_error(
+                    refusal.field if refusal.field in form.fields else None, refusal.message
+                )
+            else:
+                if changed:
+                    messages.success(request, "The article's details were saved.")
+                return redirect("review", article.pk)
+    return render(
+        request, "factcheck/article_edit.html", {"article": article, "form": form}, status=status
+    )
