@@ -6,8 +6,6 @@ same claims in both. Filters on attributions are subqueries (`EXISTS`, or
 appears once and no `DISTINCT` is needed over a million rows.
 """
 
-import base64
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,6 +14,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -487,11 +486,59 @@ def _value_of(row: Any, key: str) -> Any:
     return value
 
 
+# A cursor is signed (django.core.signing) with a salt naming the list and its
+# order, so only the server's own cursors are read, each only by the order it was
+# made for: a cursor edited by hand could otherwise carry any value to the
+# database (a year-1 time at +05:00 overflows on SQLite, a lone surrogate, a
+# 20-digit id). https://docs.djangoproject.com/en/6.1/topics/signing/
+CURSOR_SEPARATOR = "."  # not ":", which an address would carry as %3A
+# Longer than any cursor the server makes (a 500-character title escaped in JSON).
+MAX_CURSOR_LENGTH = 10_000
+UNREADABLE_CURSOR = (
+    "This page link was not made by the workbench, or was cut short or changed, "
+    "so no page can be read from it. Open the list again from its first page."
+)
+
+
+class UnreadableCursor(ValueError):
+    """A page link (`?after=` or `?before=`) that is not one of the server's own."""
+
+    def __init__(self, parameter: str):
+        super().__init__(UNREADABLE_CURSOR)
+        self.parameter = parameter
+
+    @property
+    def error(self) -> tuple[str, str]:
+        """The refusal as a (label, message) pair, beside the filters' own errors."""
+        return (f"Page link ({self.parameter})", UNREADABLE_CURSOR)
+
+
+def _is_surrogate(character: str) -> bool:
+    # Half of a UTF-16 pair alone: no database stores it as text.
+    return "\ud800" <= character <= "\udfff"
+
+
+def _fits(field: Any, value: int) -> bool:
+    """Whether an integer is in the range of the field's column (ids are 64-bit, offsets 32)."""
+    if field.is_relation:
+        field = field.target_field  # a foreign key's column holds the id it points to
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    return (low is None or low <= value) and (high is None or value <= high)
+
+
+def cursor_signer(model: Any, keys: Iterable[str]) -> signing.Signer:
+    """The signer of the cursors of a list of `model` in the order of `keys`."""
+    salt = f"factcheck.cursor:{model._meta.label_lower}:{','.join(keys)}"
+    return signing.Signer(salt=salt, sep=CURSOR_SEPARATOR)
+
+
 def cursor_of(row: Any, keys: Iterable[str]) -> str:
-    """The cursor that names a row's place in an order: its sort keys, as URL-safe text."""
+    """The cursor that names a row's place in an order: its sort keys, signed, URL-safe."""
+    keys = tuple(keys)
     values = [_value_of(row, key) for key in keys]
-    text = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values])
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return cursor_signer(type(row), keys).sign_object(
+        [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
+    )
 
 
 def _key_field(queryset: QuerySet, name: str) -> Any:
@@ -504,24 +551,42 @@ def _key_field(queryset: QuerySet, name: str) -> Any:
 
 
 def read_cursor(queryset: QuerySet, keys: Sequence[str], cursor: Any) -> list[Any] | None:
-    """The sort keys a cursor holds, each read by its field; None for anything else."""
-    if not isinstance(cursor, str) or not cursor or len(cursor) > 2000:
+    """The sort keys a cursor of this list and order holds, each read by its field.
+
+    None for anything but a cursor the server signed for this order.
+    """
+    if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_LENGTH:
         return None
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = cursor_signer(queryset.model, keys).unsign_object(cursor)
         if not isinstance(values, list) or len(values) != len(keys):
             return None
         read = []
         for key, value in zip(keys, values, strict=True):
+            # The server signs only what it read off a row; these checks keep a
+            # cursor it should not have made from reaching the database all the same.
             if not isinstance(value, str | int) or isinstance(value, bool):
                 return None
-            if isinstance(value, int) and not -(2**31) < value < 2**31:
-                return None
-            if isinstance(value, str) and "\x00" in value:
+            if isinstance(value, str) and any(c == "\x00" or _is_surrogate(c) for c in value):
                 return None
             field = _key_field(queryset, _name(key))
-            read.append(field.get_prep_value(field.to_python(value)))
-    except (ValueError, TypeError, LookupError, AttributeError, ValidationError):
+            value = field.get_prep_value(field.to_python(value))
+            if isinstance(value, int) and not _fits(field, value):
+                return None
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                # In UTC, as the database holds it: a moment UTC cannot hold
+                # overflows here, and no offset PostgreSQL refuses (+23:59) is sent.
+                value = value.astimezone(UTC)
+            read.append(value)
+    except (
+        signing.BadSignature,
+        ValidationError,
+        ValueError,
+        TypeError,
+        LookupError,
+        AttributeError,
+        OverflowError,
+    ):
         return None
     return read
 
@@ -577,15 +642,21 @@ def keyset_page(queryset: QuerySet, query: QueryDict, size: int) -> Page:
     """The page of `queryset` the address asks for: after or before a cursor, or by number.
 
     The queryset's order must end with a unique key (the id), so that every row
-    has one place in it.
+    has one place in it. A cursor that is not the server's own for this order
+    raises UnreadableCursor: the person is told, rather than shown another page.
     """
+    if queryset.query.is_empty():
+        # Nothing to list (the filters were refused): no cursor needs reading.
+        return Page(items=[], number=1, size=size, has_next=False, has_previous=False)
     keys = tuple(queryset.query.order_by)
     label = page_number(query.get("page")) if query.get("page") else None
     for direction in ("after", "before"):
         cursor = query.get(direction)
-        values = read_cursor(queryset, keys, cursor) if cursor else None
-        if values is None:
+        if not cursor:
             continue
+        values = read_cursor(queryset, keys, cursor)
+        if values is None:
+            raise UnreadableCursor(direction)
         forward = direction == "after"
         rows = _read_past(queryset, keys, values, forward, size + 1)
         more = len(rows) > size
@@ -607,10 +678,20 @@ def keyset_page(queryset: QuerySet, query: QueryDict, size: int) -> Page:
         )
         return _with_cursors(page, keys)
     number = page_number(query.get("page"))
-    if number > MAX_OFFSET_PAGE or query.get("after") or query.get("before"):
-        # Too far to skip to, or a cursor that cannot be read: the first page.
+    if number > MAX_OFFSET_PAGE:
+        # Too far to skip to: the first page.
         number = 1
     return _with_cursors(page_of(queryset, number, size), keys)
+
+
+def cursor_errors(queryset: QuerySet, query: QueryDict) -> list[tuple[str, str]]:
+    """The page links of `query` that are not the server's own for this list and order."""
+    keys = tuple(queryset.query.order_by)
+    return [
+        UnreadableCursor(direction).error
+        for direction in ("after", "before")
+        if query.get(direction) and read_cursor(queryset, keys, query[direction]) is None
+    ]
 
 
 def _with_cursors(page: Page, keys: Sequence[str]) -> Page:

@@ -2,7 +2,18 @@
 
 from collections.abc import Callable
 
-from django.db import DatabaseError
+from django.contrib import admin
+from django.contrib.admin.views.main import (
+    ALL_VAR,
+    ERROR_FLAG,
+    IS_FACETS_VAR,
+    IS_POPUP_VAR,
+    ORDER_VAR,
+    PAGE_VAR,
+    SEARCH_VAR,
+    TO_FIELD_VAR,
+)
+from django.db import DatabaseError, DataError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
@@ -112,3 +123,50 @@ class NullCharacterMiddleware(_Middleware):
                         content_type="text/plain; charset=utf-8",
                     )
         return None
+
+
+# The query parameters with which the admin pages, orders and searches a list: not filters.
+ADMIN_LIST_CONTROLS = {
+    ALL_VAR,
+    ERROR_FLAG,
+    IS_FACETS_VAR,
+    IS_POPUP_VAR,
+    ORDER_VAR,
+    PAGE_VAR,
+    SEARCH_VAR,
+    TO_FIELD_VAR,
+}
+
+
+class AdminImpossibleFilterMiddleware(_Middleware):
+    """Answer 400 with a message when an admin list is filtered by a date off the calendar.
+
+    The admin lets any lookup on a model's own fields through the address
+    (`created_at__year=99999`, `created_at__lt=0001-01-01T00:00+05:00`) and the
+    date hierarchy builds the next year, month or day of the one asked for (after
+    9999 there is none). The impossible date is met only when the query is built
+    or run, as a ValueError or OverflowError, or as PostgreSQL's DataError (a UTC
+    offset of +23:59), which Django answers with a 500.
+    https://docs.djangoproject.com/en/6.1/ref/contrib/admin/#django.contrib.admin.ModelAdmin.date_hierarchy
+    """
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        match = request.resolver_match
+        if not isinstance(exception, ValueError | OverflowError | DataError) or match is None:
+            return None
+        if match.namespace != "admin" or not (match.url_name or "").endswith("_changelist"):
+            return None
+        filters = [
+            f"{key}={value}"
+            for key, values in request.GET.lists()
+            if key not in ADMIN_LIST_CONTROLS
+            for value in values
+        ]
+        context = {
+            **admin.site.each_context(request),
+            "title": "These filters cannot be read",
+            "filters": filters,
+            "list_url": request.path,
+        }
+        html = render_to_string("admin/impossible_filter.html", context, request=request)
+        return HttpResponseBadRequest(html)

@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "factcheck.middleware.NoRoleMiddleware",
     # NUL in the admin's search (or any view not ours) answers 400, not 500.
     "factcheck.middleware.NullCharacterMiddleware",
+    # An admin list filtered by a date off the calendar answers 400, not 500.
+    "factcheck.middleware.AdminImpossibleFilterMiddleware",
     # Deadlocks and lock timeouts the services could not retry away: 503, not 500.
     "factcheck.middleware.BusyMiddleware",
     # Last, as django-axes asks: it turns lockouts into a response.

@@ -4,7 +4,9 @@ A page is read after (or before) the cursor of a claim, so that claims added
 while someone pages move nothing: no claim is skipped or shown twice.
 """
 
+import base64
 import datetime
+import json
 
 import pytest
 from django.urls import reverse
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from factcheck import services
 from factcheck.filters import CLAIM_SORTS
-from factcheck.models import AuditEvent, Claim
+from factcheck.models import AuditEvent, Claim, VerificationStatus
 from factcheck.views import activity as activity_views
 from factcheck.views import queue as queue_views
 from tests import factories
@@ -154,15 +156,75 @@ def test_the_pager_speaks_the_words_of_the_order(logged_in, claims, monkeypatch)
 
 
 @pytest.mark.parametrize(
-    "cursor", ["garbage", "W10", "WyJ4Il0", "WzEsMiwzXQ", "WyJub3QgYSBkYXRlIiwgMV0", "%00"]
+    "cursor",
+    [
+        "garbage",
+        "W10",
+        "WyJ4Il0",
+        "WzEsMiwzXQ",
+        "WyJub3QgYSBkYXRlIiwgMV0",
+        "%00",
+        # What the pages made before cursors were signed: base64 JSON, read no more.
+        "WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgMV0",
+    ],
 )
-def test_a_cursor_that_cannot_be_read_shows_the_first_page(logged_in, claims, cursor):
-    first = logged_in.get(QUEUE)
-
+def test_a_cursor_the_server_did_not_make_is_refused_with_a_message(logged_in, claims, cursor):
     response = logged_in.get(QUEUE, {"after": cursor, "page": 7})
 
-    assert response.status_code == 200
-    assert listed(response) == listed(first)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Page link (after): This page link was not made by the workbench" in body
+    assert "Open the list again from its first page." in body
+    assert listed(response) == []
+
+
+def test_an_edited_cursor_is_refused_and_htmx_is_told_in_the_fragment(
+    logged_in, claims, monkeypatch
+):
+    monkeypatch.setattr(queue_views, "PAGE_SIZE", 5)
+    cursor = logged_in.get(QUEUE).context["page"].next_cursor
+    payload, signature = cursor.rsplit(".", 1)
+    values = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    values[-1] += 1
+    edited = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    response = logged_in.get(QUEUE, {"before": f"{edited}.{signature}"}, **HTMX)
+
+    assert response.status_code == 422
+    assert "Page link (before): This page link was not made" in response.content.decode()
+    assert listed(response) == []
+
+
+def test_a_cursor_is_read_only_by_the_order_and_the_list_it_was_made_for(
+    logged_in, claims, monkeypatch
+):
+    monkeypatch.setattr(queue_views, "PAGE_SIZE", 5)
+    monkeypatch.setattr(activity_views, "PAGE_SIZE", 5)
+    newest_first = logged_in.get(QUEUE).context["page"].next_cursor
+    events = logged_in.get(ACTIVITY).context["page"].next_cursor
+
+    oldest_first = logged_in.get(QUEUE, {"sort": "updated", "after": newest_first})
+    queue_from_activity = logged_in.get(QUEUE, {"after": events})
+    activity_from_queue = logged_in.get(ACTIVITY, {"after": newest_first})
+
+    assert oldest_first.status_code == 400
+    assert queue_from_activity.status_code == 400
+    assert activity_from_queue.status_code == 400
+    assert "This page link was not made by the workbench" in activity_from_queue.content.decode()
+    assert activity_from_queue.context["page"].items == []
+
+
+def test_a_bulk_change_sent_from_a_forged_page_link_changes_nothing(logged_in, claims):
+    unverified = claims[2]
+    address = f"{reverse('queue_bulk')}?page=2&after=WyJ4Il0"
+
+    response = logged_in.post(address, {"action": "in_progress", "claims": [unverified]}, **HTMX)
+
+    assert response.status_code == 422
+    assert "Nothing was changed: the queue&#x27;s page link could not be read." in (
+        response.content.decode()
+    )
+    assert Claim.objects.get(pk=unverified).status == VerificationStatus.UNVERIFIED
 
 
 def test_bulk_actions_come_back_to_the_page_they_were_sent_from(logged_in, claims, monkeypatch):

@@ -15,7 +15,13 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import push_url
 
-from factcheck.filters import AuditEventFilter, errors_of, keyset_page, shareable
+from factcheck.filters import (
+    AuditEventFilter,
+    UnreadableCursor,
+    errors_of,
+    keyset_page,
+    shareable,
+)
 from factcheck.history import changes_of, reasons_of, summary_of
 from factcheck.models import Article, AuditEvent, Claim, Source, SourceType
 
@@ -87,11 +93,16 @@ def activity(request: HttpRequest) -> HttpResponse:
     """Show who changed what, when and why, across the whole workbench."""
     event_filter = AuditEventFilter(request.GET, queryset=AuditEvent.objects.order_by("-id"))
     errors = errors_of(event_filter)
+    events = AuditEvent.objects.none() if errors else event_filter.qs
+    try:
+        page = keyset_page(events, request.GET, PAGE_SIZE)
+    except UnreadableCursor as refusal:
+        # Told, not shown another page instead: nothing is listed.
+        errors.append(refusal.error)
+        page = keyset_page(AuditEvent.objects.none(), request.GET, PAGE_SIZE)
     # htmx swaps 422 but not 400 (see the htmx-config in base.html).
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     status = (422 if partial else 400) if errors else 200
-    events = AuditEvent.objects.none() if errors else event_filter.qs
-    page = keyset_page(events, request.GET, PAGE_SIZE)
     context: dict[str, Any] = {
         "filter": event_filter,
         "filter_errors": errors,

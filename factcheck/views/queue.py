@@ -31,6 +31,8 @@ from factcheck.filters import (
     PAGING,
     ClaimFilter,
     QueueFilter,
+    UnreadableCursor,
+    cursor_errors,
     errors_of,
     keyset_page,
     page_number,
@@ -101,12 +103,18 @@ def _results_context(request: HttpRequest) -> dict[str, Any]:
     claim_filter = QueueFilter(request.GET, queryset=queue_claims())
     errors = _filter_errors(claim_filter)
     claims = Claim.objects.none() if errors else claim_filter.qs
+    try:
+        page = keyset_page(claims, request.GET, PAGE_SIZE)
+    except UnreadableCursor as refusal:
+        # Told, not shown another page instead: nothing is listed.
+        errors.append(refusal.error)
+        page = keyset_page(Claim.objects.none(), request.GET, PAGE_SIZE)
     can_change = request.user.has_perm("factcheck.change_claim")
     return {
         "query": shareable(request.GET),
         "filter": claim_filter,
         "filter_errors": errors,
-        "page": keyset_page(claims, request.GET, PAGE_SIZE),
+        "page": page,
         "pager_words": PAGER_WORDS.get(request.GET.get("sort") or "", PAGER_WORDS["-updated"]),
         "can_change": can_change,
         "assignees": list(assignable_users()) if can_change else [],
@@ -242,6 +250,10 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     if _filter_errors(ClaimFilter(request.GET, queryset=Claim.objects.none())):
         # Checked before any change: the answer lists the queue for these filters.
         messages.error(request, "Nothing was changed: the queue's filters could not be read.")
+        return _queue_response(request, selected=request.POST.getlist("claims"))
+    if cursor_errors(ClaimFilter(request.GET, queryset=Claim.objects.all()).qs, request.GET):
+        # The page to come back to cannot be read: refused before any change too.
+        messages.error(request, "Nothing was changed: the queue's page link could not be read.")
         return _queue_response(request, selected=request.POST.getlist("claims"))
     form = BulkForm(request.POST)
     if not form.is_valid():
