@@ -197,11 +197,36 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
+# A user name is locked from one client address only: nobody can lock an
+# editor out everywhere by failing five times under the editor's name.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Behind a proxy, set AXES_IPWARE_META_PRECEDENCE_ORDER as django-axes documents.
+# Behind reverse proxies every request comes from the last proxy's address, so
+# the client's is read from X-Forwarded-For, where each of the
+# FACTCHECK_TRUSTED_PROXIES proxies appends the address it was reached from:
+# the client's is the one the first proxy added, counted from the right; what a
+# client wrote into the header itself stands to the left of it and is never
+# read. Without proxies the header is ignored. django-axes asks django-ipware:
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html#configuring-reverse-proxies
+_proxies = os.environ.get("FACTCHECK_TRUSTED_PROXIES", "").strip() or "0"
+if not _proxies.isascii() or not _proxies.isdigit():
+    raise ImproperlyConfigured(
+        f"FACTCHECK_TRUSTED_PROXIES is {_proxies!r}: set it to the number of reverse proxies "
+        "in front of the application (0 when clients connect to it directly)."
+    )
+FACTCHECK_TRUSTED_PROXIES = int(_proxies)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if FACTCHECK_TRUSTED_PROXIES else ("REMOTE_ADDR",)
+)
+# ipware counts the proxies the header lists: all but the last, which connects.
+AXES_IPWARE_PROXY_COUNT = FACTCHECK_TRUSTED_PROXIES - 1 if FACTCHECK_TRUSTED_PROXIES else None
+# The header lists the client first ("left-most"), each proxy appending its peer.
+AXES_IPWARE_PROXY_ORDER = "left-most"
+# A header longer than the proxies made it (the client's own entries first) is
+# read from the right, rather than dropped for the connecting proxy's address.
+IPWARE_STRICT = False
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
