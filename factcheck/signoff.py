@@ -12,6 +12,7 @@ import datetime
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils.formats import date_format
 
 from factcheck.models import Attribution, Claim
 
@@ -74,6 +75,21 @@ def snapshot(claim: Claim, *, signed_off_by, signed_off_at: datetime.datetime) -
     }
 
 
+def _shown(label: str, value: str) -> str:
+    if label == "publication date" and value:
+        return date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+    return value
+
+
+def _changed(label: str, then: str, now: str) -> str:
+    # "from “” to “Breitbart”" reads as a glitch: name what was added or removed.
+    if not then:
+        return f"The article’s {label} “{now}” has been added."
+    if not now:
+        return f"The article’s {label} “{then}” has been removed."
+    return f"The article’s {label} has changed from “{then}” to “{now}”."
+
+
 def drift(claim: Claim) -> list[str]:
     """Say, in a sentence each, what of the published verdict's article and sources has changed.
 
@@ -85,10 +101,15 @@ def drift(claim: Claim) -> list[str]:
         return []
     lines = []
     article = claim.article
-    for field, label in (("title", "title"), ("outlet", "outlet"), ("url", "address")):
-        then, now = frozen["article"].get(field) or "", getattr(article, field) or ""
+    published_on = article.published_on.isoformat() if article.published_on else ""
+    for label, then, now in (
+        ("title", frozen["article"].get("title") or "", article.title or ""),
+        ("outlet", frozen["article"].get("outlet") or "", article.outlet or ""),
+        ("address", frozen["article"].get("url") or "", article.url or ""),
+        ("publication date", frozen["article"].get("published_on") or "", published_on),
+    ):
         if then != now:
-            lines.append(f"The article’s {label} has changed from “{then}” to “{now}”.")
+            lines.append(_changed(label, _shown(label, then), _shown(label, now)))
     live = {attribution.source_id: attribution.source for attribution in claim.attributions.all()}
     for source in frozen["sources"]:
         current = live.get(source["id"])

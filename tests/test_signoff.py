@@ -270,3 +270,29 @@ def test_a_superuser_who_edited_the_attribution_in_the_admin_cannot_sign_it_off(
     assert saved.status_code == 302, saved.text[:2000]
     with pytest.raises(services.DomainError, match="changed what it publishes"):
         services.verdict_sign_off(actor=admin, claim=proposed)
+
+
+def test_the_panel_lists_a_changed_publication_date_and_says_added_for_an_empty_value(
+    client, editor, reviewer
+):
+    article = factories.make_article(
+        title="Hurt in the blast", published_on=datetime.date(2026, 11, 30)
+    )
+    claim = factories.make_claim(article=article)
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_update(actor=reviewer, claim=claim, rationale="No record of it.")
+    services.claim_set_status(actor=reviewer, claim=claim, status="unverifiable")
+    services.verdict_sign_off(actor=editor, claim=claim)
+    services.article_update(
+        actor=editor,
+        article=article,
+        outlet="Breitbart",
+        published_on=datetime.date(2026, 12, 1),
+    )
+    client.force_login(editor)
+
+    body = client.get(reverse("claim_detail", args=[claim.pk])).content.decode()
+
+    assert "The article’s publication date has changed from “30 Nov 2026” to “1 Dec 2026”." in body
+    assert "The article’s outlet “Breitbart” has been added." in body
+    assert "from “”" not in body
