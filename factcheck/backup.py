@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,25 @@ def file_sha256(path: Path) -> str:
 # Backup
 
 
-def backup(path: str | os.PathLike, *, force: bool = False, using: str = "default") -> BackupResult:
-    """Write a consistent backup of the database to `path`, with its sidecar; never half a file."""
+BACKUP_STEPS = 3
+RESTORE_STEPS = 3
+
+
+def _quiet(step: str) -> None:
+    """Say nothing of the steps (the commands pass a Progress's line instead)."""
+
+
+def backup(
+    path: str | os.PathLike,
+    *,
+    force: bool = False,
+    using: str = "default",
+    step: Callable[[str], None] = _quiet,
+) -> BackupResult:
+    """Write a consistent backup of the database to `path`, with its sidecar; never half a file.
+
+    `step` is told, in words, each of the BACKUP_STEPS steps as it starts.
+    """
     path = Path(path).absolute()
     sidecar = sidecar_path(path)
     if not force:
@@ -118,11 +136,13 @@ def backup(path: str | os.PathLike, *, force: bool = False, using: str = "defaul
         # The checkpoints are copied before the database is read: every head
         # they record is then one the backup contains, so they still match
         # after a restore.
+        step("Copying the audit checkpoints")
         checkpoints_source = _checkpoints_source()
         if checkpoints_source is not None and checkpoints_source.exists():
             checkpoints_partial = _partial_name(path, directory=checkpoints_source.is_dir())
             written.append(checkpoints_partial)
             _copy(checkpoints_source, checkpoints_partial)
+        step(f"Copying the {connection.vendor} database and checking the copy")
         if connection.vendor == "sqlite":
             head = _backup_sqlite(connection.settings_dict, partial)
             extra: dict[str, Any] = {"format": "sqlite"}
@@ -134,6 +154,7 @@ def backup(path: str | os.PathLike, *, force: bool = False, using: str = "defaul
         if checkpoints_partial is not None:
             suffix = "" if checkpoints_source.is_dir() else checkpoints_source.suffix
             checkpoints = path.with_name(path.name + CHECKPOINTS_SUFFIX + suffix)
+        step("Recording its checksum and audit head beside it")
         size = partial.stat().st_size
         record = {
             "created_at": datetime.datetime.now(datetime.UTC).isoformat(),
@@ -323,12 +344,20 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
 
 
 def restore(
-    path: str | os.PathLike, *, force: bool = False, using: str = "default"
+    path: str | os.PathLike,
+    *,
+    force: bool = False,
+    using: str = "default",
+    step: Callable[[str], None] = _quiet,
 ) -> RestoreResult:
-    """Load a backup into the configured database, which must be empty unless `force`."""
+    """Load a backup into the configured database, which must be empty unless `force`.
+
+    `step` is told, in words, each of the RESTORE_STEPS steps as it starts.
+    """
     path = Path(path).absolute()
     if not path.is_file():
         raise BackupError(f"{path} is not a file.")
+    step("Checking the file against its recorded checksum")
     record = read_sidecar(path)
     expected = None
     if record is not None:
@@ -346,6 +375,7 @@ def restore(
                 "restore into an empty one, or pass --force to replace its contents."
             )
         connection.close()
+        step(f"Loading it into {connection.settings_dict['NAME']}")
         if connection.vendor == "sqlite":
             head = _restore_sqlite(path, connection.settings_dict["NAME"])
         elif connection.vendor == "postgresql":
@@ -354,6 +384,7 @@ def restore(
             raise BackupError(f"Restoring into {connection.vendor} is not supported.")
     except _database_errors() as error:
         raise BackupError(f"Could not restore: {_one_line(str(error))}") from error
+    step("Comparing the restored audit chain with the backup's record")
     if expected is not None and head != expected:
         raise BackupError(
             f"The restored audit chain ends at {head}, not at {expected} as the backup recorded."

@@ -1,6 +1,11 @@
+import fcntl
 import io
+import os
+import re
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -11,6 +16,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from factcheck.models import AuditEvent, SourceType
+from factcheck.progress import Progress
 from factcheck.roles import role_of
 from tests import factories
 from tests.conftest import child_environment
@@ -140,3 +146,55 @@ def test_settings_refuse_to_start_without_a_secret_key_in_production(tmp_path):
 
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+# --- Long commands say how far they are --------------------------------------
+
+
+def test_an_import_of_many_files_says_how_far_it_is_and_sums_up(db, tmp_path):
+    for n in range(1, 4):
+        (tmp_path / f"story{n}.txt").write_text(f"Story {n}\n\nThe port reopened on day {n}.")
+    out = io.StringIO()
+
+    call_command("import_articles", str(tmp_path), "--no-suggest", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert [line[:5] for line in lines[:3]] == ["[1/3]", "[2/3]", "[3/3]"]
+    assert "imported #" in lines[0]
+    assert re.fullmatch(
+        r"3 imported, 0 unchanged, 0 skipped, 0 annotation failures\. \(\d+\.\d s\)", lines[-1]
+    )
+
+
+def test_a_backup_and_its_restore_say_each_step(transactional_db, tmp_path):
+    factories.make_claim()
+    backup_path = tmp_path / "factcheck.backup"
+    out = io.StringIO()
+
+    call_command("backup", str(backup_path), stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert [line[:5] for line in lines[:3]] == ["[1/3]", "[2/3]", "[3/3]"]
+    assert (
+        "Copying the sqlite database" in lines[1] or "Copying the postgresql database" in lines[1]
+    )
+    assert lines[3].startswith("Backed up to")
+
+
+def test_on_a_terminal_progress_is_a_bar(tmp_path):
+    main, replica = os.openpty()
+    # A terminal of 100 columns by 30 rows, as a person's would have a size.
+    fcntl.ioctl(replica, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    with os.fdopen(replica, "w") as terminal:
+        progress = Progress(total=4, what="Importing", out=terminal, unit="file")
+        for n in range(4):
+            progress.say(f"imported #{n}")
+            progress.advance()
+        progress.finish("4 imported.")
+    drawn = os.read(main, 65536).decode()
+    os.close(main)
+
+    assert "Importing: 100%" in drawn
+    assert "4/4" in drawn
+    assert "[1/4]" not in drawn  # the bar says how far; the lines need not
+    assert "imported #3" in drawn and "4 imported." in drawn

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from factcheck.backup import BackupError, backup
+from factcheck.backup import BACKUP_STEPS, BackupError, backup
+from factcheck.progress import Progress
 
 
 class Command(BaseCommand):
@@ -21,11 +22,12 @@ class Command(BaseCommand):
 
     def handle(self, *, path: str, force: bool, database: str, **options):
         try:
-            result = backup(path, force=force, using=database)
+            progress = Progress(total=BACKUP_STEPS, what="Backing up", out=self.stdout)
+            result = backup(path, force=force, using=database, step=progress.step)
         except BackupError as error:
             raise CommandError(str(error)) from error
         head = result.head
-        self.stdout.write(
+        progress.finish(
             self.style.SUCCESS(
                 f"Backed up to {result.path} ({result.size:,} bytes): "
                 f"{head.count} audit event(s), last #{head.last_id}; head in {result.sidecar}."

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from factcheck import importing, services
+from factcheck.progress import Progress
 
 
 class Command(BaseCommand):
@@ -52,12 +53,17 @@ class Command(BaseCommand):
             raise CommandError("--max-bytes must be a positive number of bytes.")
         self.with_annotations = annotations
         self.tally = {"imported": 0, "unchanged": 0, "skipped": 0, "annotation failures": 0}
-        for path in importing.collect_paths(paths):
+        files = list(importing.collect_paths(paths))
+        self.progress = Progress(total=len(files), what="Importing", out=self.stdout, unit="file")
+        for path in files:
             if importing.is_annotations_file(path.name) and path.is_file():
-                self.stdout.write(f"ignored {path}: annotation file, read with --annotations")
-                continue
-            self._import_file(path)
-        self.stdout.write(", ".join(f"{count} {what}" for what, count in self.tally.items()) + ".")
+                self.progress.say(f"ignored {path}: annotation file, read with --annotations")
+            else:
+                self._import_file(path)
+            self.progress.advance()
+        self.progress.finish(
+            ", ".join(f"{count} {what}" for what, count in self.tally.items()) + "."
+        )
         failures = self.tally["skipped"] + self.tally["annotation failures"]
         if failures:
             raise CommandError(
@@ -89,10 +95,10 @@ class Command(BaseCommand):
             article = outcome.article
             if outcome.created:
                 self.tally["imported"] += 1
-                self.stdout.write(f"imported #{article.pk} “{article.title}” from {label}")
+                self.progress.say(f"imported #{article.pk} “{article.title}” from {label}")
             else:
                 self.tally["unchanged"] += 1
-                self.stdout.write(f"unchanged {label}: already imported as #{article.pk}")
+                self.progress.say(f"unchanged {label}: already imported as #{article.pk}")
             sibling = importing.annotations_path_for(path) if self.with_annotations else None
             if sibling is not None:
                 self._annotate(article, sibling)
@@ -110,7 +116,7 @@ class Command(BaseCommand):
         for index, reason in outcome.errors:
             self._skip(f"{path} claims[{index}]", reason, count=False)
         self.tally["annotation failures"] += len(outcome.errors)
-        self.stdout.write(f"annotations from {path}: {outcome.summary()}")
+        self.progress.say(f"annotations from {path}: {outcome.summary()}")
 
     def _skip(self, label, reason: str, *, count: bool = True) -> None:
         if count:

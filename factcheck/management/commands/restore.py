@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from factcheck.backup import BackupError, restore
+from factcheck.backup import RESTORE_STEPS, BackupError, restore
+from factcheck.progress import Progress
 
 
 class Command(BaseCommand):
@@ -23,7 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *, path: str, force: bool, database: str, **options):
         try:
-            result = restore(path, force=force, using=database)
+            progress = Progress(total=RESTORE_STEPS, what="Restoring", out=self.stdout)
+            result = restore(path, force=force, using=database, step=progress.step)
         except BackupError as error:
             raise CommandError(str(error)) from error
         head = result.head
@@ -32,7 +34,7 @@ class Command(BaseCommand):
             if result.expected is not None
             else "(no PATH.json beside the backup to compare with)"
         )
-        self.stdout.write(
+        progress.finish(
             self.style.SUCCESS(
                 f"Restored {path} into {result.database}: {head.count} audit event(s), "
                 f"last #{head.last_id}, {matched}."
