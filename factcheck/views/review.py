@@ -173,7 +173,7 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
     )
     awaiting = claim.proposed_by_id is not None and not claim.is_locked
     can_edit = request.user.has_perm("factcheck.change_claim") and not claim.is_locked
-    return {
+    context = {
         "claim": claim,
         "verdict_contributors": services.verdict_contributors(claim) if awaiting else set(),
         "drift": signoff.drift(claim),
@@ -218,6 +218,55 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         "errors": {},
         **extra,
     }
+    _keep_typed(context)
+    return context
+
+
+def _typed_id(typed: Any, name: str) -> int | None:
+    value = str(typed.get(name, "")).strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def _keep_typed(context: dict[str, Any]) -> None:
+    """Show a refused attribution form's choices as typed, not as saved or as defaults."""
+    kept, typed = context.get("kept"), context.get("typed")
+    if not kept or typed is None:
+        return
+    if kept == "attribution":
+        ids = {name: _typed_id(typed, name) for name in ("source", "intermediary")}
+        names = dict(
+            Source.objects.filter(pk__in=[pk for pk in ids.values() if pk]).values_list(
+                "pk", "name"
+            )
+        )
+        context["typed_names"] = {name: names.get(pk, "") for name, pk in ids.items()}
+        context["typed_quote_mode"] = typed.get("quote_mode", QuoteMode.PARAPHRASE)
+    elif kept.startswith("attribution-") and context["attribution_options"]:
+        pk = _typed_id({"pk": kept.removeprefix("attribution-")}, "pk")
+        options = context["attribution_options"].get(pk)
+        if options is None or "quote_mode" not in typed:
+            return
+        context["kept_edit"] = pk
+        relays = [
+            (attribution.intermediary_id, attribution.intermediary.name)
+            for attribution in context["claim"].attributions.all()
+            if attribution.intermediary_id
+        ]
+        via = _typed_id(typed, "intermediary")
+        offered = dict(
+            Source.objects.filter(source_type__slug="news_agency").values_list("pk", "name")[:50]
+        )
+        offered.update(relays)
+        if via and via not in offered:
+            offered.update(Source.objects.filter(pk=via).values_list("pk", "name"))
+        options["quote_mode"] = _options(QuoteMode.choices, typed.get("quote_mode"))
+        options["intermediary"] = _options([("", "—"), *offered.items()], via)
+        options["ground_rule"] = _options(services.GroundRule.choices, typed.get("ground_rule", ""))
+    elif kept == "assign":
+        context["assignee_options"] = _options(
+            [("", "Nobody"), *assignable_users().values_list("pk", "username")],
+            _typed_id(typed, "assigned_to"),
+        )
 
 
 def _options(choices: Iterable[tuple[Any, Any]], selected: Any) -> SafeString:
@@ -506,6 +555,8 @@ def _panel_response(
             return redirect(url)
         context = _review_context(request, article, claim)
         context.update(extra)
+        if claim is not None:
+            _keep_typed(context)
         return render(request, "factcheck/review.html", context, status=status)
     if claim is not None:
         html = render_to_string(
@@ -568,17 +619,22 @@ def _act(
     if not request.user.has_perm(f"factcheck.{permission}"):
         message = "You do not have permission to do this."
         return _panel_response(request, claim, article, status=403, panel_error=message)
+    # A refused form is shown again as it was typed, every field of it: `kept`
+    # names the form whose inputs take their values from `typed`.
+    kept = {"kept": form_name, "typed": request.POST}
     if not form.is_valid():
         errors = [f"{_label(form, name)}{' '.join(msgs)}" for name, msgs in form.errors.items()]
         return _panel_response(
-            request, claim, article, status=422, errors={form_name: errors}, typed=request.POST
+            request, claim, article, status=422, errors={form_name: errors}, **kept
         )
     try:
         # One transaction for the whole action: creating a source inline and
         # attributing to it succeed or fail together.
         result = services.run_atomically(action, form.cleaned_data)
     except services.NotAllowed as refusal:
-        return _panel_response(request, claim, article, status=403, panel_error=refusal.message)
+        return _panel_response(
+            request, claim, article, status=403, panel_error=refusal.message, **kept
+        )
     except services.Conflict as conflict:
         return _panel_response(
             request,
@@ -586,8 +642,8 @@ def _act(
             article,
             status=409,
             conflict={"form": form_name, "message": conflict.message},
-            typed=request.POST,
             with_text=True,
+            **kept,
         )
     except services.DomainError as refusal:
         return _panel_response(
@@ -596,7 +652,7 @@ def _act(
             article,
             status=422,
             errors={form_name: [refusal.message]},
-            typed=request.POST,
+            **kept,
         )
     extra = extra_of(result) if extra_of else {}
     # The claim's highlight and list entry follow every change (status, lock, source type).

@@ -317,6 +317,7 @@ def _tool_page(
     other: Source | None = None,
     problem: str = "",
     status: int = 200,
+    reason: str = "",
 ) -> HttpResponse:
     """The merge or replace page: a chooser of the other source, then the preview.
 
@@ -347,6 +348,8 @@ def _tool_page(
         "candidates": _candidates(source, query) if preview is None else [],
         "problem": problem,
         "uses": _uses(source),
+        # A refused merge or replacement shows its reason again, as typed.
+        "reason": reason,
     }
     return render(request, template, context, status=status)
 
@@ -372,8 +375,14 @@ def source_merge(request: HttpRequest, source_id: int) -> HttpResponse:
     if request.method == "GET":
         return _tool_page(request, source, **page)
     form = MergeForm(request.POST)
+    page["reason"] = request.POST.get("reason", "")
     if not form.is_valid():
-        return _tool_page(request, source, **page, status=422, problem=_errors_text(form))
+        # The source chosen stays chosen when only the reason was refused.
+        into = form.cleaned_data.get("into")
+        other = into if into is not None and into.pk != source.pk else None
+        return _tool_page(
+            request, source, **page, other=other, status=422, problem=_errors_text(form)
+        )
     into = form.cleaned_data["into"]
     try:
         services.source_merge(
@@ -395,8 +404,13 @@ def source_delete(request: HttpRequest, source_id: int) -> HttpResponse:
     if request.method == "GET":
         return _tool_page(request, source, **page)
     form = SourceDeleteForm(request.POST)
+    page["reason"] = request.POST.get("reason", "")
     if not form.is_valid():
-        return _tool_page(request, source, **page, status=422, problem=_errors_text(form))
+        by = form.cleaned_data.get("by")
+        other = by if by is not None and by.pk != source.pk else None
+        return _tool_page(
+            request, source, **page, other=other, status=422, problem=_errors_text(form)
+        )
     data = form.cleaned_data
     reason = data["reason"].strip()
     try:
@@ -475,7 +489,11 @@ def source_type_change(request: HttpRequest, type_id: int) -> HttpResponse:
     form = SourceTypeChangeForm(request.POST)
     if not form.is_valid():
         return _types_page(
-            request, status=422, problem=_errors_text(form), problem_type=source_type.pk
+            request,
+            status=422,
+            problem=_errors_text(form),
+            problem_type=source_type.pk,
+            typed=request.POST,
         )
     data = form.cleaned_data
 
@@ -495,7 +513,10 @@ def source_type_change(request: HttpRequest, type_id: int) -> HttpResponse:
         return f"The source type “{changed.name}” was saved."
 
     return _type_action(
-        request, "change_sourcetype", change, failed={"problem_type": source_type.pk}
+        request,
+        "change_sourcetype",
+        change,
+        failed={"problem_type": source_type.pk, "typed": request.POST},
     )
 
 
