@@ -1,6 +1,7 @@
 """train_suggester: cue lemmas and source nouns counted on a PolNeAR-format train split."""
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,8 @@ def test_train_suggester_counts_cue_lemmas_and_kept_prepositions(tmp_path):
         "1",
         "--output-dir",
         str(tmp_path),
+        "--model-file",
+        str(tmp_path / "candidates.json"),
         stdout=out,
     )
 
@@ -47,3 +50,24 @@ def test_train_suggester_never_reads_the_test_split(tmp_path):
 
     with pytest.raises(CommandError, match="held out"):
         call_command("train_suggester", "--polnear", str(tmp_path / "data" / "test"))
+
+
+def test_train_suggester_writes_a_candidate_model_with_its_card(tmp_path):
+    shutil.copytree(SAMPLE, tmp_path / "data" / "train")
+
+    call_command(
+        "train_suggester",
+        "--polnear",
+        str(tmp_path),
+        "--output-dir",
+        str(tmp_path),
+        "--model-file",
+        str(tmp_path / "candidates.json"),
+        stdout=io.StringIO(),
+    )
+
+    model = json.loads((tmp_path / "candidates.json").read_text())
+    assert model["feature_version"] == 1
+    assert 0 < model["threshold"] < 1
+    assert model["card"]["rebuild"].startswith("python manage.py train_suggester --polnear")
+    assert "PolNeAR train" in model["card"]["corpus"]

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import content as content_stage
-from . import lexicons
+from . import lexicons, rank
 from .cues import Cue, find_cues
 from .pipeline import DEFAULT_MODEL, load
 from .records import Span, Suggestion
@@ -215,7 +215,7 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
             claim = before if before[1] - before[0] >= after[1] - after[0] else after
         if claim[1] - claim[0] < 3:
             return None
-        return Draft(
+        draft = Draft(
             claim,
             source_span,
             cue_span,
@@ -227,6 +227,8 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
             para=index,
             sent_span=sspan,
         )
+        _cue_extras(draft, cue)
+        return draft
     head = subject_of(cue.anchor)
     if head is None or para.in_quote(head) or head.i in exclude:
         return None
@@ -269,8 +271,21 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
         para=index,
         sent_span=sspan,
     )
-    draft.extra["learned"] = cue.learned
+    _cue_extras(draft, cue)
     return draft
+
+
+def _cue_extras(draft: Draft, cue: Cue) -> None:
+    """What the learned layer reads about a draft's cue (see rank.features)."""
+    lemma = cue.anchor.lemma_.lower()
+    draft.extra.update(
+        learned=cue.learned,
+        cue_lemma=lemma,
+        ratio=lexicons.learned_cues(0.0).get(lemma, (1.0,))[0],
+        cue_dep=cue.anchor.dep_,
+        cue_words=len(cue.tokens),
+        cue_prep=cue.prep is not None,
+    )
 
 
 def _np_tokens_ok(toks, strict: bool = True) -> bool:
@@ -620,7 +635,11 @@ def _sections(infos: list[Paragraph]) -> list[list[Paragraph]]:
     return sections
 
 
-def suggest_text(text: str, model: str | None = None) -> list[Suggestion]:
+def suggest_text(
+    text: str, model: str | None = None, *, collect: list | None = None
+) -> list[Suggestion]:
+    """The suggestions for a text. With `collect` (training), every candidate is kept and
+    (features, source span, cue span, content span) of each is appended to it."""
     if len(text) > MAX_TEXT_CHARS:
         raise TextTooLong(
             f"the text has {len(text):,} characters; the suggester reads at most "
@@ -637,9 +656,17 @@ def suggest_text(text: str, model: str | None = None) -> list[Suggestion]:
             for p in infos
             if p.end > end or p.headline
         ]
+    ranker = rank.load_model()
+    min_ratio = (
+        lexicons.LEARNED_MIN_RATIO
+        if ranker is None and collect is None
+        else rank.CANDIDATE_MIN_RATIO
+    )
     found: list[Suggestion] = []
     for section in _sections(infos):
-        found += _suggest_section(text, section, nlp)
+        found += _suggest_section(
+            text, section, nlp, min_ratio, None if collect is not None else ranker, collect
+        )
     if relay is not None:
         # the dateline's agency relays what the article reports
         agency, span, _ = relay
@@ -658,7 +685,9 @@ def _after(text: str, para: Paragraph, start: int) -> Paragraph:
     return dataclasses.replace(para, start=start, text=text[start : para.end])
 
 
-def _suggest_section(text: str, infos: list[Paragraph], nlp) -> list[Suggestion]:
+def _suggest_section(
+    text: str, infos: list[Paragraph], nlp, min_ratio: float, ranker, collect: list | None
+) -> list[Suggestion]:
     paras = [
         _Para(info, doc, quotes(text, info.start, info.end))
         for info, doc in zip(infos, nlp.pipe(p.text for p in infos), strict=True)
@@ -675,7 +704,7 @@ def _suggest_section(text: str, infos: list[Paragraph], nlp) -> list[Suggestion]
         if not found:
             found = _dash_drafts(text, para, index, paras[index - 1] if index else None)
         for sent in para.doc.sents:
-            for cue in find_cues(sent, para.in_quote):
+            for cue in find_cues(sent, para.in_quote, min_ratio):
                 d = _draft_from_cue(text, cue, sent, para, index)
                 if d is not None and not any(
                     o.claim_span == d.claim_span and o.source_span == d.source_span for o in found
@@ -701,6 +730,19 @@ def _suggest_section(text: str, infos: list[Paragraph], nlp) -> list[Suggestion]
     _mark_nested(drafts)
     # an inner speaker found only by a learnt cue is more often noise than a nested report
     drafts = [d for d in drafts if not (d.nested and d.extra.get("learned"))]
+    if collect is not None:
+        collect += [
+            (rank.features(d, text), d.source_span, d.cue_span, d.claim_span) for d in drafts
+        ]
+    elif ranker is not None:
+        # the model decides on the long tail of learnt cues; the hand-written rules keep the
+        # rest (on dev the model did not beat them there; see docs/suggester.md)
+        drafts = [
+            d
+            for d in drafts
+            if not d.extra.get("learned")
+            or ranker.probability(rank.features(d, text)) >= ranker.threshold
+        ]
     drafts.extend(_unattributed(text, paras, drafts))
     return _to_suggestions(text, drafts, paras)
 

@@ -38,14 +38,14 @@ def _nominal_pp(prep):
     return None
 
 
-def _verb_entry(tok) -> tuple[float, bool] | None:
+def _verb_entry(tok, min_ratio: float = lexicons.LEARNED_MIN_RATIO) -> tuple[float, bool] | None:
     """(strength, whether a direct object can be the content) of a cue verb's lemma: the
     hand-written lexicon first, then the lemmas learnt from annotated news."""
     lemma = tok.lemma_.lower()
     entry = lexicons.reporting_verbs().get(lemma)
     if entry is not None:
         return entry
-    learned = lexicons.learned_cues().get(lemma)
+    learned = lexicons.learned_cues(min_ratio).get(lemma)
     if learned is not None:
         return 0.5 + 0.3 * learned[0], True
     return None
@@ -70,10 +70,10 @@ def _speaker_like(tok) -> bool:
 _MODALS = {"would", "could", "may", "might", "should", "can", "must"}
 
 
-def is_cue_verb(tok) -> bool:
+def is_cue_verb(tok, min_ratio: float = lexicons.LEARNED_MIN_RATIO) -> bool:
     if tok.pos_ != "VERB" and not (tok.pos_ == "AUX" and tok.lemma_ == "say"):
         return False
-    if _verb_entry(tok) is None:
+    if _verb_entry(tok, min_ratio) is None:
         return False
     # a learnt lemma ("release", "show", "call") reports only what a speaker does, and
     # not what they might do
@@ -111,7 +111,7 @@ def _cue_start(tok, sent_start: int):
     return first
 
 
-def find_cues(sent, in_quote) -> list[Cue]:
+def find_cues(sent, in_quote, min_ratio: float = lexicons.LEARNED_MIN_RATIO) -> list[Cue]:
     """The cues of one sentence; tokens inside a direct quotation are the quoted words."""
     cues: list[Cue] = []
     doc = sent.doc
@@ -120,13 +120,13 @@ def find_cues(sent, in_quote) -> list[Cue]:
             continue
         if tok.lower_ == "according" and tok.i + 1 < sent.end and doc[tok.i + 1].lower_ == "to":
             cues.append(Cue("according_to", tok, [tok, doc[tok.i + 1]], 0.8))
-        elif is_cue_verb(tok):
-            strength, object_content = _verb_entry(tok)
+        elif is_cue_verb(tok, min_ratio):
+            strength, object_content = _verb_entry(tok, min_ratio)
             first = _cue_start(tok, sent.start)
             if tok.i > sent.start and doc[tok.i - 1].lower_ == "to" and tok.dep_ == "xcomp":
                 first = doc[tok.i - 1]
             last, prep = tok, None
-            kept = lexicons.learned_cues().get(tok.lemma_.lower(), (0, frozenset()))[1]
+            kept = lexicons.learned_cues(0.0).get(tok.lemma_.lower(), (0, frozenset()))[1]
             for c in tok.rights:
                 if c.i == last.i + 1 and c.dep_ == "prt":
                     last = c
@@ -139,7 +139,11 @@ def find_cues(sent, in_quote) -> list[Cue]:
             toks = [doc[i] for i in range(first.i, last.i + 1)]
             learned = tok.lemma_.lower() not in lexicons.reporting_verbs()
             cues.append(Cue("verb", tok, toks, strength, object_content, learned, prep))
-        elif tok.dep_ == "prep" and tok.head.pos_ in ("VERB", "AUX") and not is_cue_verb(tok.head):
+        elif (
+            tok.dep_ == "prep"
+            and tok.head.pos_ in ("VERB", "AUX")
+            and not is_cue_verb(tok.head, min_ratio)
+        ):
             pp = _nominal_pp(tok)
             if pp is not None:
                 cues.append(Cue("nominal", tok.head, pp, 0.66))

@@ -100,3 +100,70 @@ def format_lexicon(rows: list[tuple], header: str) -> str:
     for lemma, ratio, count, total, words in rows:
         lines.append(f"{lemma}\t{ratio}\t{count}\t{total}\t{','.join(words) or '-'}")
     return "\n".join(lines) + "\n"
+
+
+def label_candidates(text: str, claims: list[dict], candidates: list[tuple]) -> list[tuple]:
+    """(features, right) per candidate: right when an annotated attribution has its source
+    (half of each span shared) and its cue or its content."""
+    from .evaluate import overlaps_half, trim
+
+    refs = [
+        (
+            trim(text, c.get("source_span")),
+            trim(text, c.get("cue_span")),
+            trim(text, c.get("claim_span")),
+        )
+        for c in claims
+    ]
+    rows = []
+    for names, source, cue, content in candidates:
+        s, c, k = trim(text, source), trim(text, cue), trim(text, content)
+        right = s is not None and any(
+            rs is not None
+            and overlaps_half(s, rs)
+            and (
+                (c is not None and rc is not None and overlaps_half(c, rc))
+                or (k is not None and rk is not None and overlaps_half(k, rk))
+            )
+            for rs, rc, rk in refs
+        )
+        rows.append((names, right))
+    return rows
+
+
+def choose_threshold(scored: list[tuple[float, bool]], references: int) -> tuple[float, float]:
+    """The score above which candidates are kept that maximises F1 against `references`
+    annotated attributions; returns (threshold, that F1)."""
+    best = (0.0, 0.0)
+    for step in range(5, 95, 5):
+        threshold = step / 100
+        kept = [right for p, right in scored if p >= threshold]
+        right = sum(kept)
+        precision = right / len(kept) if kept else 0.0
+        recall = right / references if references else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        if f1 > best[1]:
+            best = (threshold, f1)
+    return best
+
+
+def train_ranker(rows: list[tuple[list[str], bool]], references: int) -> dict:
+    """Fit the candidate model on four fifths of the rows, choose its threshold on the last
+    fifth, then refit on all; returns the model file's content (without its card)."""
+    from . import rank
+
+    cut = len(rows) * 4 // 5
+    weights, bias = rank.fit(rows[:cut])
+    model = rank.Model(weights, bias, 0.5, rank.CANDIDATE_MIN_RATIO, {})
+    held_out = [(model.probability(names), right) for names, right in rows[cut:]]
+    share = len(rows[cut:]) / max(1, len(rows))
+    threshold, f1 = choose_threshold(held_out, round(references * share))
+    weights, bias = rank.fit(rows)
+    return {
+        "feature_version": rank.FEATURE_VERSION,
+        "min_ratio": rank.CANDIDATE_MIN_RATIO,
+        "threshold": threshold,
+        "held_out_f1": round(f1, 4),
+        "bias": round(bias, 4),
+        "weights": weights,
+    }

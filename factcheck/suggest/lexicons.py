@@ -85,16 +85,17 @@ LEARNED_MIN_RATIO = 0.15
 
 
 @functools.cache
-def learned_cues() -> dict[str, tuple[float, frozenset[str]]]:
+def learned_cues(min_ratio: float = LEARNED_MIN_RATIO) -> dict[str, tuple[float, frozenset[str]]]:
     """Lemma -> (share of its occurrences marked as a cue, words kept in the cue after it),
-    from lexicons/learned_cues.tsv (``manage.py train_suggester``); empty without the file."""
+    from lexicons/learned_cues.tsv (``manage.py train_suggester``), for the lemmas marked at
+    least `min_ratio` of the time; empty without the file."""
     path = HERE / "learned_cues.tsv"
     if not path.is_file():
         return {}
     cues = {}
     for line in _lines("learned_cues.tsv"):
         lemma, ratio, _count, _total, words = line.split("\t")
-        if float(ratio) >= LEARNED_MIN_RATIO:
+        if float(ratio) >= min_ratio:
             kept = frozenset() if words == "-" else frozenset(words.split(","))
             cues[lemma] = (float(ratio), kept)
     return cues

@@ -1,12 +1,13 @@
 """Learn the suggester's cue words from PolNeAR's train split (no database)."""
 
+import json
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from factcheck.suggest import learn, lexicons, polnear
+from factcheck.suggest import learn, lexicons, polnear, rank
 
 
 class Command(BaseCommand):
@@ -14,7 +15,10 @@ class Command(BaseCommand):
         "Count, on PolNeAR's train split, how often annotators mark each verb lemma as a cue "
         "and which prepositions they keep with it, and which common nouns head a source; "
         "write them to learned_cues.tsv and learned_source_nouns.tsv in "
-        "factcheck/suggest/lexicons/ (the suggester reads them once per process). The "
+        "factcheck/suggest/lexicons/; then run the rules over train, label each candidate "
+        "attribution against the annotation and fit the candidate model "
+        "(factcheck/suggest/models/candidates.json, with its card). The suggester reads "
+        "them once per process. The "
         "test split is refused; dev is for measuring (evaluate_suggestions --polnear)."
     )
     requires_system_checks = []
@@ -31,6 +35,15 @@ class Command(BaseCommand):
             default=str(lexicons.HERE),
             metavar="DIR",
             help="Where to write the two files (default: the suggester's lexicons).",
+        )
+        parser.add_argument(
+            "--model-file",
+            default=str(rank.MODEL_PATH),
+            metavar="FILE",
+            help="Where to write the candidate model (default: the suggester's own).",
+        )
+        parser.add_argument(
+            "--no-model", action="store_true", help="Only the lexicons, no candidate model."
         )
         parser.add_argument("--limit", type=int, metavar="N", help="Only the first N articles.")
         parser.add_argument("--model", help="The spaCy pipeline (default: FACTCHECK_SPACY_MODEL).")
@@ -78,4 +91,42 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(rows)} cue lemma(s), {len(nouns)} source noun(s) from {stats.documents} "
             f"article(s) in {time.monotonic() - started:.0f} s -> {folder}"
+        )
+        if options["no_model"]:
+            return
+        self._train_model(documents, corpus, options)
+
+    def _train_model(self, documents, corpus: str, options) -> None:
+        from factcheck.suggest.core import suggest_text
+
+        lexicons.learned_cues.cache_clear()
+        lexicons.learned_source_nouns.cache_clear()
+        started = time.monotonic()
+        rows, references = [], 0
+        for document in documents:
+            candidates: list = []
+            suggest_text(document.text, options["model"], collect=candidates)
+            rows += learn.label_candidates(document.text, document.claims, candidates)
+            references += sum(1 for c in document.claims if c.get("source_span"))
+        data = learn.train_ranker(rows, references)
+        data["card"] = {
+            "what": "Keeps or drops each candidate attribution found by a learnt cue lemma "
+            "(logistic regression over the features of factcheck/suggest/rank.py).",
+            "corpus": f"PolNeAR train ({corpus}), {len(documents)} articles, "
+            f"{len(rows)} candidates, {sum(r for _, r in rows)} right",
+            "threshold": "chosen on the last fifth of train (F1 against its annotated "
+            "sources), then refit on all of train",
+            "rebuild": "python manage.py train_suggester --polnear DIR "
+            f"--min-count {options['min_count']} --min-ratio {options['min_ratio']}",
+            "figures": "docs/measurements.md, section Suggester",
+        }
+        Path(options["model_file"]).parent.mkdir(parents=True, exist_ok=True)
+        Path(options["model_file"]).write_text(
+            json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        rank.load_model.cache_clear()
+        self.stdout.write(
+            f"candidate model: {len(rows)} candidate(s), threshold {data['threshold']}, "
+            f"held-out F1 {data['held_out_f1']} in {time.monotonic() - started:.0f} s "
+            f"-> {options['model_file']}"
         )
