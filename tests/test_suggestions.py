@@ -258,27 +258,31 @@ def test_a_claim_marked_by_hand_with_the_same_attribution_is_not_suggested(artic
 
 
 def test_accept_all_above_accepts_the_confident_ones_and_reports_conflicts(article, reviewer):
-    factories.make_source("The ministry")
     record_run(
         article,
         proposal(TEXT, "The talks will go on,", "White House spokesperson John Kirby"),
         proposal(TEXT, "40 hostages could be freed", "He", confidence=0.85),
+        proposal(TEXT, "the deal was close", "A senior official", source_type_slug="ministry"),
         proposal(TEXT, "12 people were hurt", "The ministry", source_type_slug="ministry"),
-        proposal(TEXT, "the deal was close", confidence=0.5),
+        proposal(TEXT, "Ceasefire talks resume", confidence=0.5),
     )
 
     outcome = services.suggestions_accept_above(actor=reviewer, article=article, threshold=0.8)
 
-    assert len(outcome.accepted) == 2
+    assert len(outcome.accepted) == 3
     assert [reason for _, reason in outcome.skipped] == [
-        "“He” does not name a source: give its name before accepting."
+        "“The ministry” does not name a source: pick the source it refers to, "
+        "or give its name, before accepting."
     ]
-    assert Claim.objects.filter(article=article).count() == 2
+    assert Claim.objects.filter(article=article).count() == 3
+    he = Attribution.objects.get(mention_text="He")
+    assert he.source.name == "White House spokesperson John Kirby"
+    assert not Source.objects.filter(name__iexact="the ministry").exists()
     summary = AuditEvent.objects.get(action="suggestions.accepted_above")
-    assert summary.changes["accepted"] == [None, 2]
+    assert summary.changes["accepted"] == [None, 3]
     assert summary.changes["skipped"] == [None, 1]
     counts = Suggestion.objects.filter(article=article).state_counts()
-    assert counts == {"pending": 2, "accepted": 2, "edited": 0, "rejected": 0}
+    assert counts == {"pending": 2, "accepted": 3, "edited": 0, "rejected": 0}
 
 
 def test_runs_report_their_own_precision(kirby, article, reviewer):
@@ -334,3 +338,287 @@ def test_a_mention_and_cue_typed_anew_are_kept_without_offsets(kirby, reviewer):
     attribution = Attribution.objects.get()
     assert (attribution.mention_text, attribution.mention_start) == ("Kirby, the spokesman", None)
     assert (attribution.cue, attribution.cue_start) == ("said on Monday", None)
+
+
+# --- No duplicates: one claim per words, however they are marked ------------
+
+TALKS = (
+    "Talks stall\n\n"
+    "Washington (AFP) – The Washington Post reported on Monday that the talks had stalled. "
+    "The newspaper said the deal was close, according to Republican nominee Donald Trump. "
+    "Trump added that he would not wait. He said the vote was delayed."
+)
+
+
+@pytest.fixture
+def talks(db):
+    return factories.make_article(text=TALKS)
+
+
+def test_accepting_twice_over_the_same_words_makes_one_claim(talks, reviewer):
+    first, second = record_run(
+        talks,
+        proposal(TALKS, "the talks had stalled.", "The Washington Post", source_type_slug="x"),
+        proposal(TALKS, "that the talks had stalled", "Donald Trump"),
+    ).stored
+    services.source_create(
+        actor=None, name="The Washington Post", source_type=factories.source_type("news_agency")
+    )
+
+    services.suggestion_accept(actor=reviewer, suggestion=first)
+    services.suggestion_accept(actor=reviewer, suggestion=second)
+
+    claim = Claim.objects.get(article=talks)
+    assert sorted(claim.attributions.values_list("source__name", flat=True)) == [
+        "Donald Trump",
+        "The Washington Post",
+    ]
+    second.refresh_from_db()
+    assert second.claim == claim
+
+
+def test_a_suggestion_covered_by_a_claim_made_by_hand_is_settled_at_once(talks, reviewer):
+    (unattributed,) = record_run(talks, proposal(TALKS, "the talks had stalled")).stored
+    start, end = span(TALKS, "that the talks had stalled.")
+
+    claim = services.claim_create(actor=reviewer, article=talks, start=start, end=end)
+
+    unattributed.refresh_from_db()
+    assert unattributed.state == SuggestionState.ACCEPTED
+    assert unattributed.claim == claim
+    event = AuditEvent.objects.get(action="suggestion.accepted", object_id=unattributed.pk)
+    assert event.actor == reviewer
+    assert event.changes["covered_by"] == [None, claim.pk]
+
+
+def test_a_nested_suggestion_of_the_same_source_is_settled_by_accepting_the_outer(talks, reviewer):
+    (outer,) = record_run(
+        talks, proposal(TALKS, "the deal was close", "Donald Trump", canonical_source="x")
+    ).stored
+    (inner,) = record_run(talks, proposal(TALKS, "the deal", "Donald Trump")).stored
+
+    services.suggestion_accept(actor=reviewer, suggestion=outer)
+
+    inner.refresh_from_db()
+    assert inner.state == SuggestionState.ACCEPTED
+    assert Claim.objects.filter(article=talks).count() == 1
+
+
+def test_a_covered_suggestion_with_another_source_offers_its_attribution_to_the_claim(
+    talks, reviewer
+):
+    (suggestion,) = record_run(
+        talks,
+        proposal(TALKS, "the deal was close", "Donald Trump", canonical_source="Donald J. Trump"),
+    ).stored
+    start, end = span(TALKS, "The newspaper said the deal was close")
+    claim = services.claim_create(actor=reviewer, article=talks, start=start, end=end)
+    suggestion.refresh_from_db()
+    assert suggestion.state == SuggestionState.PENDING
+
+    services.suggestion_accept(actor=reviewer, suggestion=suggestion)
+
+    suggestion.refresh_from_db()
+    assert suggestion.claim == claim
+    assert Claim.objects.filter(article=talks).count() == 1
+    assert claim.attributions.get().source.name == "Donald J. Trump"
+
+
+def test_accept_all_never_makes_overlapping_claims(talks, reviewer):
+    record_run(
+        talks,
+        proposal(TALKS, "The newspaper said the deal was close", "Donald Trump"),
+        proposal(TALKS, "close, according to Republican nominee Donald Trump", "Trump"),
+        proposal(TALKS, "the deal was close", "The Washington Post"),
+    )
+
+    outcome = services.suggestions_accept_above(actor=reviewer, article=talks)
+
+    claims = list(Claim.objects.filter(article=talks).order_by("start"))
+    assert len(claims) == 1
+    assert len(outcome.accepted) == 2
+    assert outcome.skipped[0][1].startswith(f"It overlaps claim #{claims[0].pk}")
+    assert claims[0].attributions.count() == 2
+
+
+def test_nested_suggestions_of_one_source_in_one_sentence_are_folded(talks):
+    outcome = record_run(
+        talks,
+        proposal(TALKS, "the vote was delayed", "He"),
+        proposal(TALKS, "the vote", "He"),
+    )
+
+    assert [s.claim_text for s in outcome.stored] == ["the vote was delayed"]
+    assert outcome.skipped[0][1].startswith("folded into")
+
+
+def test_a_claim_over_nearly_the_same_words_asks_first(talks, reviewer):
+    start, end = span(TALKS, "the talks had stalled.")
+    first = services.claim_create(actor=reviewer, article=talks, start=start, end=end)
+
+    with pytest.raises(services.NearDuplicate) as asked:
+        services.claim_create(
+            actor=reviewer, article=talks, start=start, end=end - 1, ask_if_near=True
+        )
+
+    assert asked.value.claim == first
+    assert Claim.objects.filter(article=talks).count() == 1
+
+
+# --- A registry that stays clean ----------------------------------------------
+
+
+def test_accepting_the_newspaper_links_to_the_outlet_named_before(talks, reviewer):
+    post, newspaper = record_run(
+        talks,
+        proposal(
+            TALKS, "the talks had stalled", "The Washington Post", source_type_slug="news_agency"
+        ),
+        proposal(TALKS, "the deal was close", "The newspaper", source_type_slug="news_agency"),
+    ).stored
+
+    services.suggestion_accept(actor=reviewer, suggestion=newspaper)
+    services.suggestion_accept(actor=reviewer, suggestion=post)
+
+    assert list(Source.objects.values_list("name", flat=True)) == ["The Washington Post"]
+    attribution = Attribution.objects.get(mention_text="The newspaper")
+    assert attribution.source.name == "The Washington Post"
+
+
+def test_the_daily_links_to_the_registry_outlet_named_before(talks, reviewer):
+    outlet = services.source_create(
+        actor=None,
+        name="Washington Post",
+        source_type=factories.source_type("news_agency"),
+        aliases=["The Washington Post"],
+    )
+    (daily,) = record_run(
+        talks,
+        proposal(TALKS, "the deal was close", "The newspaper", source_type_slug="news_agency"),
+    ).stored
+
+    services.suggestion_accept(actor=reviewer, suggestion=daily)
+
+    assert Attribution.objects.get().source == outlet
+    assert Source.objects.count() == 1
+
+
+def test_a_dateline_is_never_a_source(talks, reviewer):
+    place, cut = record_run(
+        talks,
+        proposal(
+            TALKS, "the talks had stalled", "Washington", source_type_slug="government_office"
+        ),
+        proposal(TALKS, "the deal was close", "Washington (AFP"),
+    ).stored
+
+    for suggestion in (place, cut):
+        with pytest.raises(services.DomainError, match="is a dateline, not a source"):
+            services.suggestion_accept(actor=reviewer, suggestion=suggestion)
+
+    assert not Source.objects.exists()
+    assert not Claim.objects.exists()
+
+
+def test_a_pronoun_links_to_the_person_named_before_and_never_becomes_a_source(talks, reviewer):
+    services.source_create(
+        actor=None, name="Donald Trump", source_type=factories.source_type("named_spokesperson")
+    )
+    trump, he = record_run(
+        talks,
+        proposal(TALKS, "the deal was close", "Republican nominee Donald Trump"),
+        proposal(TALKS, "the vote was delayed", "He"),
+    ).stored
+    services.suggestion_accept(actor=reviewer, suggestion=trump)
+
+    services.suggestion_accept(actor=reviewer, suggestion=he)
+
+    assert Attribution.objects.get(mention_text="He").source.name == "Donald Trump"
+    assert Source.objects.count() == 1
+
+
+def test_a_surname_links_to_the_source_named_in_full_before(talks, reviewer):
+    trump = services.source_create(
+        actor=None, name="Donald Trump", source_type=factories.source_type("named_spokesperson")
+    )
+    at = TALKS.index("Trump added")
+    (added,) = record_run(
+        talks,
+        proposal(TALKS, "he would not wait", "Trump", source_start=at, source_end=at + 5),
+    ).stored
+
+    services.suggestion_accept(actor=reviewer, suggestion=added)
+
+    assert Attribution.objects.get().source == trump
+    assert Source.objects.count() == 1
+
+
+def test_a_plural_descriptor_named_nowhere_never_becomes_a_source(article, reviewer):
+    (officials,) = record_run(
+        article, proposal(TEXT, "12 people were hurt", "ministry", named=True)
+    ).stored
+
+    with pytest.raises(services.DomainError, match="does not name a source"):
+        services.suggestion_accept(actor=reviewer, suggestion=officials)
+
+    assert not Source.objects.exists()
+
+
+def test_accept_all_creates_only_the_sources_confirmed(talks, reviewer):
+    record_run(
+        talks,
+        proposal(TALKS, "the talks had stalled", "The Washington Post"),
+        proposal(TALKS, "the vote was delayed", "Donald Trump"),
+    )
+    would_add = services.suggestions.sources_accept_above_would_add(talks, 0.8)
+
+    outcome = services.suggestions_accept_above(
+        actor=reviewer, article=talks, new_sources=["The Washington Post"]
+    )
+
+    assert would_add == ["The Washington Post", "Donald Trump"]
+    assert list(Source.objects.values_list("name", flat=True)) == ["The Washington Post"]
+    assert "“Donald Trump”" in outcome.skipped[0][1]
+
+
+# --- Editing what a suggestion proposed -----------------------------------------
+
+
+def test_an_edited_name_adds_no_alias_the_reviewer_did_not_tick(talks, reviewer):
+    (cut,) = record_run(talks, proposal(TALKS, "the talks had stalled", "Washington (AFP")).stored
+
+    services.suggestion_accept(
+        actor=reviewer,
+        suggestion=cut,
+        edits={"canonical_source": "The Washington Post", "source_type_slug": "news_agency"},
+    )
+
+    assert Source.objects.get().aliases == []
+
+
+def test_an_edit_corrects_the_mention_and_the_claim_span(talks, reviewer):
+    (cut,) = record_run(talks, proposal(TALKS, "the talks had stalled", "Washington (AFP")).stored
+    claim_start, claim_end = span(TALKS, "that the talks had stalled.")
+    source_start, source_end = span(TALKS, "The Washington Post")
+
+    services.suggestion_accept(
+        actor=reviewer,
+        suggestion=cut,
+        edits={
+            "claim_start": claim_start,
+            "claim_end": claim_end,
+            "source_text": "The Washington Post",
+            "source_start": source_start,
+            "source_end": source_end,
+            "canonical_source": "The Washington Post",
+            "add_alias": True,
+        },
+    )
+
+    attribution = Attribution.objects.get()
+    assert attribution.claim.text == "that the talks had stalled."
+    assert (attribution.mention_start, attribution.mention_text) == (
+        source_start,
+        "The Washington Post",
+    )
+    assert attribution.source.aliases == []  # the mention is the name: nothing to add

@@ -333,6 +333,8 @@ def test_a_post_without_a_decision_changes_nothing(logged_in, three, name):
 
 
 def test_accept_all_above_accepts_those_above_the_threshold_and_counts(logged_in, article, three):
+    factories.make_source("The ministry")  # "the ministry" names no one: it must be known
+
     response = logged_in.post(
         reverse("suggestions_accept_above", args=[article.pk]), {"threshold": "0.8"}, **HTMX
     )
@@ -418,7 +420,7 @@ def test_review_page_queries_stay_bounded_with_many_suggestions(
     suggest(
         article,
         *[
-            proposal(text, f"item {n} rose", None, None, source_type_slug="unattributed")
+            proposal(text, f"item {n} rose", "Officials", None, canonical_source="Officials")
             for n in range(100)
         ],
     )

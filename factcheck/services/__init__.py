@@ -37,6 +37,7 @@ from factcheck.services.attributions import (
 )
 from factcheck.services.claims import (
     TRANSITIONS,
+    NearDuplicate,
     claim_create,
     claim_delete,
     claim_reopen,
@@ -92,6 +93,7 @@ __all__ = [
     "DuplicateArticle",
     "GroundRule",
     "MergePreview",
+    "NearDuplicate",
     "NotAllowed",
     "ProposedSuggestion",
     "account_create",

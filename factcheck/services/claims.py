@@ -14,6 +14,7 @@ from factcheck.services._base import (
     _authorize,
     _bump,
     _check_span,
+    _clip,
     _created_changes,
     _ensure_unlocked,
     _lock_article,
@@ -22,6 +23,16 @@ from factcheck.services._base import (
     _record_claim,
     service,
 )
+from factcheck.services.coverage import nearly_same, overlapping_claims, suggestions_settle_covered
+
+
+class NearDuplicate(DomainError):
+    """A new claim's span is nearly another's: the person is asked before it is made."""
+
+    def __init__(self, message: str, *, claim: Claim):
+        super().__init__(message, field="near")
+        self.claim = claim
+
 
 # Statuses a claim may move to from each status (a verdict may be revised
 # until it is signed off).
@@ -37,9 +48,21 @@ TRANSITIONS: dict[str, set[str]] = {
 
 @service
 def claim_create(
-    *, actor, article: Article, start: int, end: int, text: str | None = None, reason: str = ""
+    *,
+    actor,
+    article: Article,
+    start: int,
+    end: int,
+    text: str | None = None,
+    reason: str = "",
+    ask_if_near: bool = False,
 ) -> Claim:
-    """Mark the span [start, end) of the article as a claim."""
+    """Mark the span [start, end) of the article as a claim.
+
+    With `ask_if_near`, a span nearly the same as another claim's (a word more or
+    less at an end) is refused with `NearDuplicate`, for the caller to ask the
+    person first. The pending suggestions the new claim settles are decided.
+    """
     _authorize(actor, "add_claim")
     # The text the span is checked against must be the one committed with it.
     article = _lock_article(article)
@@ -47,6 +70,20 @@ def claim_create(
     duplicate = Claim.objects.filter(article=article, start=start, end=end).first()
     if duplicate is not None:
         raise DomainError(f"Claim #{duplicate.pk} already covers exactly this span.")
+    if ask_if_near:
+        near = next(
+            (
+                other
+                for other in overlapping_claims(article, start, end)
+                if nearly_same((other.start, other.end), (start, end))
+            ),
+            None,
+        )
+        if near is not None:
+            raise NearDuplicate(
+                f"Claim #{near.pk} already covers nearly the same words (“{_clip(near.text)}”).",
+                claim=near,
+            )
     claim = Claim(article=article, start=start, end=end, text=text, created_by=actor)
     try:
         with transaction.atomic():
@@ -60,6 +97,7 @@ def claim_create(
         _created_changes(claim, ("start", "end", "text", "status")),
         reason,
     )
+    suggestions_settle_covered(actor=actor, claim=claim)
     return claim
 
 
