@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from factcheck import insights, services
-from factcheck.models import Article, Claim
+from factcheck.models import Article, Claim, Source
 from tests import factories
 
 INSIGHTS = reverse("insights")
@@ -512,3 +512,15 @@ def test_review_strip_is_true_after_a_reload_following_a_change(logged_in, clien
 
     assert "Without a source: <strong>0</strong> of 2 claims" in page
     assert "Anonymous: <strong>50.0%</strong> of 2 attributions, 1 giving no reason" in page
+
+
+def test_filters_the_form_has_no_control_for_are_shown_as_removable_chips(logged_in, desk):
+    afp = Source.objects.get(name="AFP")
+
+    page = logged_in.get(reverse("insights"), {"intermediary": afp.pk, "q": "hospital"})
+
+    text = page.content.decode()
+    assert 'Relayed by: <span dir="auto">AFP</span>' in text
+    assert 'Search: <span dir="auto">hospital</span>' in text
+    assert f'<input type="hidden" name="intermediary" value="{afp.pk}">' in text
+    assert f'href="/insights/?intermediary={afp.pk}"' in text  # drops the search, keeps the rest

@@ -598,7 +598,7 @@ def test_assigned_to_me_and_awaiting_my_sign_off_views(client, reviewer, editor)
     assert f'href="{QUEUE}?awaiting_sign_off=on&amp;not_proposer={editor.pk}"' in page
     assert listed(assigned) == [mine.pk]
     assert listed(awaiting) == [by_reviewer.pk]
-    assert "Not proposed by you" in awaiting.content.decode()
+    assert 'Not proposed by: <span dir="auto">you</span>' in awaiting.content.decode()
     assert set(listed(awaiting_other)) == {by_reviewer.pk, by_me.pk}
 
 

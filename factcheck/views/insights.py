@@ -15,14 +15,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from factcheck import insights
+from factcheck import filter_chips, insights
 from factcheck.filters import ClaimFilter, errors_of, shareable
 from factcheck.models import Claim, VerificationStatus
 from factcheck.views.queue import _form_context
 
 # Parameters of the queue that do not change which claims are counted.
 NOT_FILTERS = ("sort", "page")
-# Queue filters the page's form does not show, carried over as they are.
+# Queue filters the page's form has no control for: shown as chips, and carried.
 CARRIED = (
     "q",
     "intermediary",
@@ -111,9 +111,11 @@ def insights_page(request: HttpRequest) -> HttpResponse:
         "filter_errors": errors,
         "query": query,
         "queue_url": reverse("queue") + (f"?{query.urlencode()}" if query else ""),
-        "hidden": [(key, value) for key in CARRIED for value in query.getlist(key)],
     }
     context.update(_form_context(request, claim_filter))
+    context["chips"] = filter_chips.chips(
+        claim_filter, query, base=reverse("insights"), names=("article", "source", *CARRIED)
+    )
     context["statuses"] = VerificationStatus.choices
     status = 400 if errors else 200
     if not errors:

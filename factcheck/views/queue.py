@@ -23,12 +23,13 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
-from factcheck import services
+from factcheck import filter_chips, services
 from factcheck.filters import (
     ANONYMITY_CHOICES,
     CLAIM_SORTS,
     DEFAULT_CLAIM_SORT,
     PAGING,
+    SOURCE_COUNT_CHOICES,
     ClaimFilter,
     QueueFilter,
     UnreadableCursor,
@@ -39,7 +40,7 @@ from factcheck.filters import (
     shareable,
 )
 from factcheck.forms import ModelIdsField
-from factcheck.models import Article, Attribution, Claim, Source, SourceType, VerificationStatus
+from factcheck.models import Article, Attribution, Claim, SourceType, VerificationStatus
 
 PAGE_SIZE = 50
 BULK_LIMIT = 500
@@ -123,12 +124,6 @@ def _results_context(request: HttpRequest) -> dict[str, Any]:
 
 def _form_context(request: HttpRequest, claim_filter: ClaimFilter) -> dict[str, Any]:
     """What only the full page needs: the choices of the filter form."""
-    chosen = claim_filter.form.cleaned_data
-    article = source = None
-    if chosen.get("article") is not None:
-        article = Article.objects.only("title").filter(pk=chosen["article"]).first()
-    if chosen.get("source") is not None:
-        source = Source.objects.only("name").filter(pk=chosen["source"]).first()
     return {
         "statuses": VerificationStatus.choices,
         "selected_statuses": request.GET.getlist("status"),
@@ -145,9 +140,23 @@ def _form_context(request: HttpRequest, claim_filter: ClaimFilter) -> dict[str, 
         "current_sort": (
             request.GET["sort"] if request.GET.get("sort") in CLAIM_SORTS else DEFAULT_CLAIM_SORT
         ),
-        "chosen_article": article,
-        "chosen_source": source,
+        "source_counts": SOURCE_COUNT_CHOICES,
+        "chips": _chips(request, claim_filter),
     }
+
+
+# Queue filters with no control on the form: links from Insights, Sources and the
+# articles set them, and the form shows each as a removable chip.
+ARRIVE_BY_ADDRESS = ("article", "source", "intermediary", "not_proposer")
+
+
+def _chips(request: HttpRequest, claim_filter: ClaimFilter) -> list[filter_chips.Chip]:
+    query = shareable(request.GET)
+    for key in PAGING:
+        query.pop(key, None)
+    return filter_chips.chips(
+        claim_filter, query, base=reverse("queue"), names=ARRIVE_BY_ADDRESS, me=request.user
+    )
 
 
 def _address(query: QueryDict, paging: QueryDict | None = None) -> str:
@@ -182,6 +191,10 @@ def _queue_response(
         # htmx swaps 422 but not 400 (see the htmx-config in base.html).
         status = 422 if _is_partial(request) else 400
     if _is_partial(request):
+        if request.method == "GET":
+            # The chips' addresses follow the filters the form just sent.
+            context["chips"] = _chips(request, context["filter"])
+            context["chips_oob"] = True
         response = render(request, "factcheck/queue.html#results", context, status=status)
         if request.method == "GET":
             # The address bar gets the filters without the form's empty fields.
