@@ -682,3 +682,25 @@ def test_a_first_person_speaker_outside_quotes_is_a_source():
     s = only(text, cue="told")
 
     assert (s.source, s.claim) == ("I", "the figures were wrong")
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        # the parse hangs the quote's "not" on the cue: it negates nothing outside the quote
+        (
+            '"Are we ready? Probably not," Ms. Moore said. "Will we be? Absolutely."\n',
+            "Ms. Moore",
+        ),
+        # the parse takes quoted words for a second subject of the cue
+        (
+            "“The campaign is in trouble. Full panic mode,” said Leslie Wimes, a pollster.\n",
+            "Leslie Wimes, a pollster",
+        ),
+    ],
+)
+def test_quoted_words_never_block_their_cue(text, source):
+    s = only(text, cue="said")
+
+    assert s.source == source
+    assert s.quote == "direct"

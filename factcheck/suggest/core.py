@@ -229,7 +229,7 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
         )
         _cue_extras(draft, cue)
         return draft
-    head = subject_of(cue.anchor)
+    head = subject_of(cue.anchor, para.in_quote)
     if head is None or para.in_quote(head) or head.i in exclude:
         return None
     if head.pos_ == "PRON" and head.lower_ in ("me", "us"):

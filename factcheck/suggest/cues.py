@@ -70,7 +70,7 @@ def _speaker_like(tok) -> bool:
 _MODALS = {"would", "could", "may", "might", "should", "can", "must"}
 
 
-def is_cue_verb(tok, min_ratio: float = lexicons.LEARNED_MIN_RATIO) -> bool:
+def is_cue_verb(tok, min_ratio: float = lexicons.LEARNED_MIN_RATIO, in_quote=None) -> bool:
     if tok.pos_ != "VERB" and not (tok.pos_ == "AUX" and tok.lemma_ == "say"):
         return False
     if _verb_entry(tok, min_ratio) is None:
@@ -83,7 +83,8 @@ def is_cue_verb(tok, min_ratio: float = lexicons.LEARNED_MIN_RATIO) -> bool:
         return False
     if tok.dep_ in ("amod", "compound", "nmod", "pobj", "dobj"):
         return False
-    deps = {c.dep_ for c in tok.children}
+    # a quoted "Probably not," that the parse hangs on the cue negates nothing
+    deps = {c.dep_ for c in tok.children if in_quote is None or not in_quote(c)}
     # "did not say", "was announced", "will announce": no statement is reported
     if "neg" in deps or "auxpass" in deps:
         return False
@@ -120,7 +121,7 @@ def find_cues(sent, in_quote, min_ratio: float = lexicons.LEARNED_MIN_RATIO) -> 
             continue
         if tok.lower_ == "according" and tok.i + 1 < sent.end and doc[tok.i + 1].lower_ == "to":
             cues.append(Cue("according_to", tok, [tok, doc[tok.i + 1]], 0.8))
-        elif is_cue_verb(tok, min_ratio):
+        elif is_cue_verb(tok, min_ratio, in_quote):
             strength, object_content = _verb_entry(tok, min_ratio)
             first = _cue_start(tok, sent.start)
             if tok.i > sent.start and doc[tok.i - 1].lower_ == "to" and tok.dep_ == "xcomp":

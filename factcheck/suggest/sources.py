@@ -11,7 +11,7 @@ PRONOUNS = {"he", "she", "they", "it", "we", "i", "who", "which", "that"}
 _RELATIVE = {"who", "which", "that"}
 
 
-def subject_of(verb):
+def subject_of(verb, skip=None):
     """The token naming who speaks for a cue verb, following the parse.
 
     nsubj of the verb; else, for "prompted an official ... to say", the object of the verb
@@ -21,6 +21,8 @@ def subject_of(verb):
     for _ in range(4):
         for c in verb.children:
             if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in ("there",):
+                if skip is not None and skip(c):
+                    continue  # a quoted word the parse took for a subject ("Full panic mode")
                 # a relative pronoun is the mention as written ("the agency, which said");
                 # the noun it stands for gives the name and type (see antecedent())
                 return c
