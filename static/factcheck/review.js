@@ -505,6 +505,29 @@
     picker.querySelector("input[type=search]").focus();
   }
 
+  // A picker's list says which words it answers (_source_options.html): on focus it
+  // lists every source, and the filtered list arrives a moment after the typing. A key
+  // pressed before it arrives waits for it, so the pick is made from what was typed.
+  function freshOptions(search) {
+    const list = search.closest(".picker")?.querySelector(".options");
+    const answered = list?.querySelector("[data-query]");
+    if (!answered || answered.dataset.query !== search.value.trim()) return null;
+    return list;
+  }
+
+  function whenFresh(search, want) {
+    const list = freshOptions(search);
+    if (!list) {
+      search.dataset.want = want;
+      return;
+    }
+    delete search.dataset.want;
+    const first = list.querySelector(".option");
+    if (!first) return;
+    if (want === "pick") pick(first);
+    else first.focus();
+  }
+
   const typing = (el) => el.closest("input, textarea, select, [contenteditable]");
 
   document.addEventListener("mouseup", (event) => {
@@ -559,6 +582,8 @@
     if (event.target.type === "search") {
       const hidden = event.target.closest(".picker")?.querySelector("input[type=hidden]");
       if (hidden) hidden.value = "";
+      const picked = event.target.closest(".picker")?.querySelector(".picked");
+      if (picked) picked.textContent = "";
     }
   });
 
@@ -575,12 +600,11 @@
       else if (!overlayOpen) closeDrawer();
       return;
     }
-    if (event.key === "ArrowDown" && event.target.type === "search") {
-      const first = event.target.closest(".picker")?.querySelector(".option");
-      if (first) {
-        event.preventDefault();
-        first.focus();
-      }
+    const search = event.target.closest?.(".picker input[type=search]");
+    if (search && (event.key === "ArrowDown" || event.key === "Enter")) {
+      // Enter in the search box picks the first match; it never submits the form.
+      event.preventDefault();
+      whenFresh(search, event.key === "Enter" ? "pick" : "focus");
       return;
     }
     if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -682,6 +706,8 @@
   });
 
   document.addEventListener("htmx:afterSwap", (event) => {
+    const search = event.detail.target.closest?.(".picker")?.querySelector("input[type=search]");
+    if (search?.dataset.want && freshOptions(search)) whenFresh(search, search.dataset.want);
     if (event.detail.target.id === "panel") {
       panelShown();
       prefetchAround(currentClaim(), null);
