@@ -52,6 +52,7 @@ DEFAULT_CLAIM_SORT = "-updated"
 
 ANONYMITY_CHOICES = [
     ("anonymous", "Has an anonymous source"),
+    ("explained", "Anonymous sources, each giving a reason"),
     ("unexplained", "Has an anonymous source giving no reason"),
     ("named", "Named sources only"),
 ]
@@ -243,10 +244,13 @@ class ClaimFilter(django_filters.FilterSet):
         anonymous = Exists(_attributions().filter(source__is_anonymous=True))
         if value == "anonymous":
             return queryset.filter(anonymous)
+        unexplained = Exists(
+            _attributions().filter(source__is_anonymous=True, anonymity_reason="")
+        )
         if value == "unexplained":
-            return queryset.filter(
-                Exists(_attributions().filter(source__is_anonymous=True, anonymity_reason=""))
-            )
+            return queryset.filter(unexplained)
+        if value == "explained":
+            return queryset.filter(anonymous, ~unexplained)
         return queryset.filter(Exists(_attributions()), ~anonymous)
 
     def filter_outlet(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -11,7 +11,7 @@ import io
 import json
 from collections import Counter
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -147,14 +147,14 @@ def test_anonymous_attributions_and_those_without_a_reason(desk):
     assert profile["attributions"] == 6
     assert profile["anonymous_attributions"] == 3
     assert profile["unexplained_attributions"] == 2
+    # Claims citing a source, each counted once: named only (a1, b2), anonymous
+    # ones all with a reason (a2), one anonymous with no reason (a3, c1).
     assert [(bar.label, bar.count, bar.percent) for bar in bars] == [
-        ("Named", 3, 50.0),
-        ("Anonymous, reason stated", 1, 16.7),
-        ("Anonymous, no reason stated", 2, 33.3),
+        ("Named sources only", 2, 40.0),
+        ("Anonymous, reason stated", 1, 20.0),
+        ("Anonymous, no reason stated", 2, 40.0),
     ]
-    # The claims behind each part: named only (a1, b2), any anonymous (a2, a3, c1),
-    # anonymous with no reason (a3, c1).
-    assert [bar.listed for bar in bars] == [2, 3, 2]
+    assert [bar.listed for bar in bars] == [2, 1, 2]
 
 
 def test_single_source_claims_against_two_or_more_and_none(desk):
@@ -524,3 +524,20 @@ def test_filters_the_form_has_no_control_for_are_shown_as_removable_chips(logged
     assert 'Search: <span dir="auto">hospital</span>' in text
     assert f'<input type="hidden" name="intermediary" value="{afp.pk}">' in text
     assert f'href="/insights/?intermediary={afp.pk}"' in text  # drops the search, keeps the rest
+
+
+def test_each_anonymity_bar_opens_exactly_the_claims_it_counts(logged_in, desk):
+    page = logged_in.get(reverse("insights"))
+    bars = page.context["data"].anonymity
+
+    listed = [
+        len(
+            logged_in.get(urlsplit(bar.link).path, dict(parse_qsl(urlsplit(bar.link).query)))
+            .context["page"]
+            .items
+        )
+        for bar in bars
+    ]
+
+    assert listed == [bar.count for bar in bars] == [2, 1, 2]
+    assert "Of the 6 attributions, 3 go to anonymous sources." in page.content.decode()
