@@ -704,3 +704,11 @@ def test_quoted_words_never_block_their_cue(text, source):
 
     assert s.source == source
     assert s.quote == "direct"
+
+
+def test_calling_someone_something_is_criticism_with_its_object_as_content():
+    text = "Senator Ruth Bale called the governor a reckless spender.\n"
+
+    s = only(text, cue="called")
+
+    assert (s.source, s.claim) == ("Senator Ruth Bale", "the governor a reckless spender")

@@ -167,7 +167,7 @@ def _content_for_verb(text, cue: Cue, sent, para: _Para, cluster: Span):
                 )
                 return span, True, False
         for c in verb.children:
-            if c.dep_ == "dobj" and c.i > verb.i:
+            if c.dep_ in ("dobj", "oprd") and c.i > verb.i:
                 span = trim_content(
                     text, (tok_span(c.left_edge, base)[0], tok_span(verb.right_edge, base)[1]), qs
                 )
