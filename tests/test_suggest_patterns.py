@@ -712,3 +712,31 @@ def test_calling_someone_something_is_criticism_with_its_object_as_content():
     s = only(text, cue="called")
 
     assert (s.source, s.claim) == ("Senator Ruth Bale", "the governor a reckless spender")
+
+
+def test_an_outlet_is_a_news_agency_and_the_newspaper_refers_back_to_it():
+    text = (
+        "The New York Post reports that the governor skipped the hearing. "
+        "The newspaper said its reporters saw him leave.\n"
+    )
+
+    outlet = only(text, cue="reports")
+    later = only(text, cue="said")
+
+    assert outlet.source_type == "news_agency"
+    assert (later.source, later.canonical_source) == ("The newspaper", "The New York Post")
+    assert later.source_type == "news_agency"
+
+
+def test_a_candidates_title_makes_a_spokesperson_and_carries_to_the_surname():
+    text = (
+        "Republican nominee Donald Trump said the debate was rigged.\n\n"
+        "Trump added that he would win anyway.\n"
+    )
+
+    first = only(text, cue="said")
+    later = only(text, cue="added")
+
+    assert first.source == "Republican nominee Donald Trump"
+    assert first.source_type == "named_spokesperson"
+    assert (later.canonical_source, later.source_type) == ("Donald Trump", "named_spokesperson")

@@ -19,6 +19,15 @@ _DESCRIPTIONS = {
     "office": {"government_office"},
     "army": ORG_TYPES,
     "military": ORG_TYPES,
+    # "the newspaper", "the daily" after "The Washington Post"
+    "newspaper": {"news_agency"},
+    "paper": {"news_agency"},
+    "daily": {"news_agency"},
+    "outlet": {"news_agency"},
+    "network": {"news_agency"},
+    "broadcaster": {"news_agency"},
+    "magazine": {"news_agency"},
+    "campaign": {"organization"},
 }
 
 
