@@ -83,6 +83,32 @@ class ClaimCreateForm(forms.Form):
     start = offset_field()
     end = offset_field(min_value=1)
     text = forms.CharField(strip=False, max_length=100_000)
+    # Set once the person was told another claim covers nearly the same words.
+    near_ok = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ClaimSpanForm(VersionedForm):
+    """A claim's span corrected by its words: found in the article nearest the old span."""
+
+    text = forms.CharField(label="The claim's words", strip=False, max_length=100_000)
+    reason = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args: Any, claim: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.claim = claim
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        words = (data.get("text") or "").strip()
+        if self.claim is not None and "text" in data:
+            found = locate_near(self.claim.article.text, words, self.claim.start, self.claim.end)
+            if found is None:
+                self.add_error(
+                    "text", "These words are not in the article: copy them from the text."
+                )
+            else:
+                data["start"], data["end"] = found
+        return data
 
 
 class StatusForm(VersionedForm):
@@ -250,7 +276,17 @@ class SuggestionDecisionForm(forms.Form):
 
 
 class AcceptAboveForm(forms.Form):
+    """ "Accept all above": the threshold, and once asked, the new sources the person confirmed."""
+
     threshold = forms.FloatField(min_value=0.5, max_value=1.0, widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    new_source = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # Names, not choices: a name the person confirmed may no longer be needed.
+        names = self.data.getlist("new_source") if hasattr(self.data, "getlist") else []
+        self.fields["new_source"].choices = [(name, name) for name in names if len(name) <= 255]
 
 
 class SuggestRequestForm(forms.Form):
@@ -259,30 +295,108 @@ class SuggestRequestForm(forms.Form):
     after_run = forms.IntegerField(min_value=0, max_value=MAX_ID, widget=forms.HiddenInput)
 
 
-class SuggestionEditForm(forms.Form):
-    """A suggestion as the reviewer corrects it before accepting; the claim span stays."""
+def locate_near(text: str, phrase: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the phrase is in the text nearest the span [start, end), if it is there at all.
 
+    The reviewer corrects a span by its words (a word more, a word less): the
+    occurrence that overlaps the old span, else the closest, is the one meant.
+    """
+    if not phrase.strip():
+        return None
+    best = None
+    at = text.find(phrase)
+    while at != -1:
+        candidate = (at, at + len(phrase))
+        distance = max(0, candidate[0] - end, start - candidate[1])
+        if best is None or distance < best[0]:
+            best = (distance, candidate)
+        at = text.find(phrase, at + 1)
+    return best[1] if best is not None else None
+
+
+class SuggestionEditForm(forms.Form):
+    """A suggestion as the reviewer corrects it before accepting: the claim's words, the
+    mention, the registry source, and the attribution's fields."""
+
+    claim_text = forms.CharField(
+        label="Claim",
+        required=False,
+        strip=False,
+        max_length=100_000,
+        widget=forms.Textarea,
+        help_text="The claim's words: take a word off or add one from the text around it.",
+    )
+    mention = forms.CharField(
+        label="Mention", required=False, max_length=1000, help_text="The source as written."
+    )
+    registry_source = forms.ModelChoiceField(
+        label="Registry source", queryset=Source.objects.all(), required=False
+    )
     source_name = forms.CharField(
         label="Source", required=False, max_length=255, help_text="The registry name."
     )
+    add_alias = forms.BooleanField(label="Keep the mention as an alias", required=False)
     source_type = forms.ChoiceField(label="Type", choices=())
     anonymous = forms.BooleanField(required=False)
     cue = forms.CharField(required=False, max_length=200)
     quote_mode = forms.ChoiceField(choices=QuoteMode.choices)
     intermediary = forms.CharField(label="Relayed by", required=False, max_length=255)
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, suggestion: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.suggestion = suggestion
         self.fields["source_type"].choices = SourceType.objects.values_list("slug", "name")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        suggestion = self.suggestion
+        claim_text = data.get("claim_text") or ""
+        if suggestion is not None and claim_text.strip() and claim_text != suggestion.claim_text:
+            text = suggestion.article.text
+            found = locate_near(
+                text, claim_text.strip(), suggestion.claim_start, suggestion.claim_end
+            )
+            if found is None:
+                self.add_error(
+                    "claim_text",
+                    "These words are not in the article: copy the claim's words from the text.",
+                )
+            else:
+                data["claim_span"] = found
+        return data
 
     def edits(self, suggestion: Any, text: str) -> dict[str, Any]:
         """The fields the reviewer changed, under the suggestion's own names."""
         data = self.cleaned_data
         edits: dict[str, Any] = {}
+        if "claim_span" in data and data["claim_span"] != (
+            suggestion.claim_start,
+            suggestion.claim_end,
+        ):
+            edits["claim_start"], edits["claim_end"] = data["claim_span"]
+        mention = " ".join((data.get("mention") or "").split())
+        if (
+            data.get("mention") is not None
+            and "mention" in self.data
+            and (mention != " ".join(suggestion.source_text.split()))
+        ):
+            edits["source_text"] = mention
+            near = (
+                (suggestion.source_start, suggestion.source_end)
+                if suggestion.source_start is not None
+                else (suggestion.claim_start, suggestion.claim_end)
+            )
+            # The corrected mention is the words of the text nearest the proposed one.
+            found = locate_near(text, mention, *near) if mention else None
+            edits["source_start"], edits["source_end"] = found or (None, None)
+        if data.get("registry_source") is not None:
+            edits["source"] = data["registry_source"]
+        if data.get("add_alias"):
+            edits["add_alias"] = True
         name = " ".join(data["source_name"].split())
         if name != (suggestion.canonical_source or suggestion.source_text):
             edits["canonical_source"] = name
-            if not suggestion.source_text.strip():
+            if not suggestion.source_text.strip() and "source_text" not in edits:
                 # Nothing in the text names the source: the typed name stands in for it.
                 edits["source_text"] = name
         if data["source_type"] != suggestion.source_type_slug:

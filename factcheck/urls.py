@@ -18,6 +18,7 @@ urlpatterns = [
     path("articles/<int:article_id>/sourcing/", review.article_sourcing, name="article_sourcing"),
     path("claims/<int:claim_id>/", review.claim_detail, name="claim_detail"),
     path("claims/<int:claim_id>/status/", review.claim_status, name="claim_status"),
+    path("claims/<int:claim_id>/span/", review.claim_span, name="claim_span"),
     path("claims/<int:claim_id>/rationale/", review.claim_rationale, name="claim_rationale"),
     path("claims/<int:claim_id>/assign/", review.claim_assign, name="claim_assign"),
     path("claims/<int:claim_id>/delete/", review.claim_delete, name="claim_delete"),

@@ -46,6 +46,7 @@ APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "claim_create": ({POST}, "add_claim"),
     "claim_status": ({POST}, "change_claim"),
     "claim_rationale": ({POST}, "change_claim"),
+    "claim_span": ({POST}, "change_claim"),
     "claim_assign": ({POST}, "change_claim"),
     "claim_delete": ({POST}, "delete_claim"),
     "claim_undo": ({POST}, "change_claim"),

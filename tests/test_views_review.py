@@ -911,3 +911,107 @@ def test_the_strip_a_panel_action_has_counted_again_is_the_one_a_reload_shows(lo
     assert _strip(removed) == _strip(after_removing)
     assert "Anonymous official" not in _strip(removed)
     assert "Without a source: <strong>3</strong> of 6 claims" in _strip(removed)
+
+
+# --- A claim's span, after it is made ---------------------------------------
+
+
+def test_the_span_moves_to_the_words_given_audited(logged_in, claim):
+    longer = claim.article.text[claim.start : claim.end + 1]
+
+    response = logged_in.post(
+        reverse("claim_span", args=[claim.pk]),
+        {"version": claim.version, "text": longer, "reason": "The full stop belongs to it"},
+        **HTMX,
+    )
+
+    claim.refresh_from_db()
+    assert response.status_code == 200
+    assert claim.text == longer
+    event = AuditEvent.objects.filter(action="claim.changed", object_id=claim.pk).latest("id")
+    assert event.changes["end"][1] == claim.end
+    assert event.reason == "The full stop belongs to it"
+    assert "Adjust the span" in response.content.decode()
+
+
+def test_a_span_not_in_the_text_is_refused_keeping_what_was_typed(logged_in, claim):
+    before = event_count()
+
+    response = logged_in.post(
+        reverse("claim_span", args=[claim.pk]),
+        {"version": claim.version, "text": "Words nobody wrote", "reason": "Mine"},
+        **HTMX,
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "These words are not in the article" in body
+    assert "Words nobody wrote</textarea>" in body
+    assert 'value="Mine"' in body
+    assert event_count() == before
+
+
+def test_the_span_of_a_signed_off_claim_is_refused(logged_in, claim, reviewer, editor):
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_update(actor=reviewer, claim=claim, rationale="Checked.")
+    services.evidence_add(actor=reviewer, claim=claim, url="https://example.org/1")
+    services.claim_set_status(actor=reviewer, claim=claim, status="verified")
+    claim = services.verdict_sign_off(actor=editor, claim=claim)
+    shorter = claim.text[:-3]
+
+    response = logged_in.post(
+        reverse("claim_span", args=[claim.pk]), {"version": claim.version, "text": shorter}, **HTMX
+    )
+
+    claim.refresh_from_db()
+    assert response.status_code == 422
+    assert "signed off and locked" in response.content.decode()
+    assert claim.text != shorter
+    assert (
+        'id="span-form"'
+        not in logged_in.get(reverse("claim_detail", args=[claim.pk]), **HTMX).content.decode()
+    )
+
+
+def test_a_selection_over_nearly_the_words_of_a_claim_asks_first(logged_in, claim):
+    article = claim.article
+    data = {"start": claim.start, "end": claim.end - 1, "text": claim.text[:-1]}
+
+    asked = logged_in.post(reverse("claim_create", args=[article.pk]), data, **HTMX)
+    confirmed = logged_in.post(
+        reverse("claim_create", args=[article.pk]), {**data, "near_ok": "on"}, **HTMX
+    )
+
+    assert asked.status_code == 409
+    assert f"Claim #{claim.pk} already covers nearly the same words" in asked.content.decode()
+    assert 'name="near_ok" value="on"' in asked.content.decode()
+    assert confirmed.status_code == 200
+    assert Claim.objects.filter(article=article).count() == 2
+
+
+def test_a_claim_by_hand_settles_the_suggestion_it_covers(logged_in, seed_article, reviewer):
+    phrase = seed_article.text.split("\n\n", 1)[-1].split(".")[0]
+    start = seed_article.text.index(phrase)
+    run = services.suggestions_request(actor=None, article=seed_article, enqueue=False)
+    services.suggestion_run_record(
+        run=run,
+        proposals=[
+            services.ProposedSuggestion(
+                claim_start=start,
+                claim_end=start + len(phrase),
+                claim_text=phrase,
+                source_type_slug="unattributed",
+                confidence=0.9,
+            )
+        ],
+    )
+
+    logged_in.post(
+        reverse("claim_create", args=[seed_article.pk]),
+        {"start": start, "end": start + len(phrase), "text": phrase},
+        **HTMX,
+    )
+
+    suggestion = seed_article.suggestions.get()
+    assert suggestion.state == "accepted"
+    assert suggestion.decided_by == reviewer

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from factcheck import services
-from factcheck.models import Attribution, AuditEvent, Claim, Suggestion, SuggestionRun
+from factcheck.models import Attribution, AuditEvent, Claim, Source, Suggestion, SuggestionRun
 from factcheck.services.suggestions import ProposedSuggestion
 from tests import factories
 
@@ -336,7 +336,9 @@ def test_accept_all_above_accepts_those_above_the_threshold_and_counts(logged_in
     factories.make_source("The ministry")  # "the ministry" names no one: it must be known
 
     response = logged_in.post(
-        reverse("suggestions_accept_above", args=[article.pk]), {"threshold": "0.8"}, **HTMX
+        reverse("suggestions_accept_above", args=[article.pk]),
+        {"threshold": "0.8", "confirmed": "on", "new_source": ["John Kirby"]},
+        **HTMX,
     )
 
     body = response.content.decode()
@@ -456,5 +458,113 @@ def test_the_card_says_whether_the_source_is_in_the_registry(logged_in, three):
     known = logged_in.get(reverse("suggestion_detail", args=[kirby.pk]), HTTP_HX_REQUEST="true")
     new = logged_in.get(reverse("suggestion_detail", args=[official.pk]), HTTP_HX_REQUEST="true")
 
-    assert "already in the registry" in known.content.decode()
-    assert "not in the registry yet: accepting adds “an official”" in new.content.decode()
+    assert '<strong dir="auto">John Kirby</strong>' in known.content.decode()
+    assert "in the registry" in known.content.decode()
+    assert 'new source “<strong dir="auto">an official</strong>”' in new.content.decode()
+
+
+def test_accept_all_lists_the_sources_it_would_create_and_asks_first(logged_in, article, three):
+    url = reverse("suggestions_accept_above", args=[article.pk])
+
+    asked = logged_in.post(url, {"threshold": "0.8"}, **HTMX)
+
+    body = asked.content.decode()
+    assert asked.status_code == 200
+    assert "adds 1 source to the registry" in body
+    assert '<input type="hidden" name="new_source" value="John Kirby">' in body
+    assert not Claim.objects.exists()
+    assert not AuditEvent.objects.filter(action="suggestions.accepted_above").exists()
+
+
+def test_accept_all_without_new_sources_makes_only_the_known_ones(logged_in, article, three):
+    url = reverse("suggestions_accept_above", args=[article.pk])
+
+    logged_in.post(url, {"threshold": "0.8", "confirmed": "on"}, **HTMX)
+
+    assert not Source.objects.filter(name="John Kirby").exists()
+    assert not Claim.objects.exists()
+
+
+def test_the_card_shows_the_outlet_a_descriptor_refers_to_and_the_claim_it_joins(
+    logged_in, article
+):
+    outlet = factories.make_source("The Times", type_slug="news_agency", aliases=["Kirby"])
+    start = TEXT.index("Gaps remain")
+    claim = services.claim_create(actor=None, article=article, start=start, end=start + 11)
+    (suggestion,) = suggest(
+        article,
+        proposal(TEXT, "Gaps remain,", "an official", "told", canonical_source="the newspaper"),
+    )
+
+    card = logged_in.get(reverse("suggestion_detail", args=[suggestion.pk]), **HTMX)
+
+    body = card.content.decode()
+    assert f'<strong dir="auto">{outlet.name}</strong>' in body
+    assert "the outlet named before" in body
+    assert f"Claim #{claim.pk} already covers these words" in body
+
+
+def test_edit_then_accept_corrects_the_claim_words_and_the_mention(logged_in, article, three):
+    kirby = three[0]
+    data = {
+        "decision": "edit",
+        "claim_text": "We are close to a deal",
+        "mention": "John Kirby",
+        "source_name": "John Kirby",
+        "source_type": "named_spokesperson",
+        "quote_mode": "direct",
+        "cue": "said",
+        "intermediary": "",
+    }
+
+    response = logged_in.post(reverse("suggestion_accept", args=[kirby.pk]), data, **HTMX)
+
+    assert response.status_code == 200
+    attribution = Attribution.objects.select_related("claim", "source").get()
+    assert attribution.claim.text == "We are close to a deal"
+    assert attribution.mention_text == "John Kirby"
+    assert TEXT[attribution.mention_start : attribution.mention_end] == "John Kirby"
+    assert attribution.source.aliases == []
+
+
+def test_edit_then_accept_picks_another_registry_source(logged_in, article, three):
+    other = factories.make_source("Office of the Spokesperson", type_slug="government_office")
+    data = {
+        "decision": "edit",
+        "registry_source": str(other.pk),
+        "source_name": "John Kirby",
+        "source_type": "named_spokesperson",
+        "quote_mode": "direct",
+        "cue": "said",
+    }
+
+    logged_in.post(reverse("suggestion_accept", args=[three[0].pk]), data, **HTMX)
+
+    assert Attribution.objects.get().source == other
+    assert not Source.objects.filter(name="John Kirby").exists()
+
+
+def test_edit_then_accept_refuses_words_not_in_the_article_keeping_every_field(
+    logged_in, article, three
+):
+    data = {
+        "decision": "edit",
+        "claim_text": "We are far from a deal",
+        "mention": "Kirby",
+        "source_name": "J. Kirby",
+        "source_type": "named_spokesperson",
+        "quote_mode": "mixed",
+        "cue": "said",
+        "add_alias": "on",
+    }
+
+    response = logged_in.post(reverse("suggestion_accept", args=[three[0].pk]), data, **HTMX)
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "These words are not in the article" in body
+    assert "We are far from a deal</textarea>" in body
+    assert 'name="mention" dir="auto" value="Kirby"' in body
+    assert 'value="mixed" selected' in body
+    assert 'name="add_alias" value="on" checked' in body
+    assert not Claim.objects.exists()

@@ -146,6 +146,8 @@ def claim_update(
         changes |= _apply(claim, _proposer_values(claim, actor, restore_proposer))
     _bump(claim, changes)
     _record_claim(actor, "claim.changed", claim, changes, reason)
+    if {"start", "end"} & changes.keys():
+        suggestions_settle_covered(actor=actor, claim=claim)
     return claim
 
 

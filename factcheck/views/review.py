@@ -28,6 +28,7 @@ from factcheck.forms import (
     AttributionEditForm,
     AttributionForm,
     ClaimCreateForm,
+    ClaimSpanForm,
     EvidenceForm,
     NoteForm,
     RationaleForm,
@@ -58,7 +59,8 @@ from factcheck.models import (
     SuggestionRun,
     VerificationStatus,
 )
-from factcheck.services.suggestions import registry_match
+from factcheck.services.coverage import covering_claim
+from factcheck.services.suggestions import SourcePlan, plan_for
 from factcheck.views.queue import assignable_users
 
 # Number keys 1-7 set these statuses (see the shortcut overlay).
@@ -325,16 +327,32 @@ def _review_context(
 
 
 def suggestion_panel_context(suggestion: Suggestion, **extra: Any) -> dict[str, Any]:
-    """What the suggestion's card shows: the proposal, with the choices its edit form offers."""
+    """What the suggestion's card shows: the proposal, the source and claim accepting would
+    use, and the choices its edit form offers."""
     source_types = list(SourceType.objects.all())
     names = {t.slug: t.name for t in source_types}
-    registry_source, registry_new = (
-        registry_match(suggestion) if suggestion.source_text else (None, None)
+    attributed = suggestion.source_text and suggestion.source_type_slug != "unattributed"
+    plan = plan_for(suggestion) if attributed else SourcePlan()
+    covering = (
+        covering_claim(suggestion.article, suggestion.claim_start, suggestion.claim_end)
+        if suggestion.state == "pending"
+        else None
     )
+    # The sources a reviewer most likely means instead: those of this article's claims.
+    pickable = list(
+        Source.objects.filter(attributions__claim__article=suggestion.article_id)
+        .distinct()
+        .order_by("name")
+    )
+    if plan.source is not None and plan.source not in pickable:
+        pickable.insert(0, plan.source)
     return {
         "suggestion": suggestion,
-        "registry_source": registry_source,
-        "registry_new": registry_new,
+        "plan": plan,
+        "registry_source": plan.source,
+        "registry_new": plan.new_name or None,
+        "covering_claim": covering,
+        "pickable_sources": pickable,
         "source_type_name": names.get(suggestion.source_type_slug, suggestion.source_type_slug),
         "source_types": source_types,
         "quote_modes": QuoteMode.choices,
@@ -686,10 +704,21 @@ def claim_create(request: HttpRequest, article_id: int) -> HttpResponse:
     form = ClaimCreateForm(request.POST)
     message = None
     if form.is_valid():
+        span = {name: form.cleaned_data[name] for name in ("start", "end", "text")}
         try:
-            claim = services.claim_create(actor=request.user, **form.cleaned_data, article=article)
+            claim = services.claim_create(
+                actor=request.user,
+                article=article,
+                ask_if_near=not form.cleaned_data["near_ok"],
+                **span,
+            )
         except services.NotAllowed as refusal:
             return _text_error(request, article, refusal.message, 403)
+        except services.NearDuplicate as near:
+            # Nearly the same words as another claim: most often a second try at
+            # the same one, so the person is asked before a second claim is made.
+            near_duplicate = {"message": near.message, "claim": near.claim, **span}
+            return _text_error(request, article, "", 409, near_duplicate=near_duplicate)
         except services.DomainError as refusal:
             message = refusal.message
         else:
@@ -704,14 +733,17 @@ def claim_create(request: HttpRequest, article_id: int) -> HttpResponse:
     return _text_error(request, article, message or "The selection could not be read.", 422)
 
 
-def _text_error(request: HttpRequest, article: Article, message: str, status: int):
+def _text_error(
+    request: HttpRequest, article: Article, message: str, status: int, **extra: Any
+) -> HttpResponse:
     if request.htmx:
         html = render_to_string(
-            "factcheck/review.html#panel-empty", {"panel_error": message}, request=request
+            "factcheck/review.html#panel-empty", {"panel_error": message, **extra}, request=request
         )
         return HttpResponse(html, status=status)
     context = _review_context(request, article, None)
     context["panel_error"] = message
+    context.update(extra)
     return render(request, "factcheck/review.html", context, status=status)
 
 
@@ -750,6 +782,27 @@ def claim_assign(request: HttpRequest, claim_id: int) -> HttpResponse:
             reason=data["reason"],
         ),
         form_name="assign",
+        permission="change_claim",
+    )
+
+
+@require_POST
+def claim_span(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Move a claim's ends to the words the reviewer gives (refused once signed off)."""
+    claim = _claim(claim_id)
+    return _act(
+        request,
+        claim,
+        ClaimSpanForm(request.POST, claim=claim),
+        lambda data: services.claim_update(
+            actor=request.user,
+            claim=claim,
+            expected_version=data["version"],
+            start=data["start"],
+            end=data["end"],
+            reason=data["reason"],
+        ),
+        form_name="span",
         permission="change_claim",
     )
 

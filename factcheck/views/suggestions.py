@@ -24,6 +24,7 @@ from factcheck.forms import (
     SuggestRequestForm,
 )
 from factcheck.models import Article, Suggestion, SuggestionRun, SuggestionRunState
+from factcheck.services.suggestions import sources_accept_above_would_add
 from factcheck.views.review import (
     _claims_of,
     _panel_response,
@@ -68,7 +69,9 @@ def _card_response(
         context.update(extra)
         return render(request, "factcheck/review.html", context, status=status)
     if suggestion is None:
-        html = render_to_string("factcheck/review.html#panel-empty", extra, request=request)
+        html = render_to_string(
+            "factcheck/review.html#panel-empty", {"article": article, **extra}, request=request
+        )
     else:
         html = render_to_string(
             PANEL, suggestion_panel_context(suggestion, **extra), request=request
@@ -116,7 +119,7 @@ def suggestion_accept(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         return _card_response(request, suggestion, article, status=422, errors=errors)
     edits = None
     if decision.cleaned_data["decision"] == "edit":
-        form = SuggestionEditForm(request.POST)
+        form = SuggestionEditForm(request.POST, suggestion=suggestion)
         if not form.is_valid():
             return _card_response(
                 request,
@@ -194,9 +197,24 @@ def suggestions_accept_above(request: HttpRequest, article_id: int) -> HttpRespo
     if not form.is_valid():
         message = " ".join(_form_errors(form))
         return _card_response(request, None, article, status=422, panel_error=message)
+    threshold = form.cleaned_data["threshold"]
+    if not form.cleaned_data["confirmed"]:
+        would_add = sources_accept_above_would_add(article, threshold)
+        if would_add:
+            # Asked first: the registry grows only by the names the person has read.
+            return _card_response(
+                request,
+                None,
+                article,
+                accept_above_ask=would_add,
+                accept_above=threshold,
+            )
     try:
         outcome = services.suggestions_accept_above(
-            actor=request.user, article=article, threshold=form.cleaned_data["threshold"]
+            actor=request.user,
+            article=article,
+            threshold=threshold,
+            new_sources=form.cleaned_data["new_source"] if form.cleaned_data["confirmed"] else (),
         )
     except services.DomainError as refusal:
         status = 403 if isinstance(refusal, services.NotAllowed) else 422
