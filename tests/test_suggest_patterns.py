@@ -740,3 +740,11 @@ def test_a_candidates_title_makes_a_spokesperson_and_carries_to_the_surname():
     assert first.source == "Republican nominee Donald Trump"
     assert first.source_type == "named_spokesperson"
     assert (later.canonical_source, later.source_type) == ("Donald Trump", "named_spokesperson")
+
+
+def test_a_cue_with_its_object_after_it_takes_no_content_before_its_comma():
+    text = "In contrast, the senator has delivered a mostly positive message.\n"
+
+    s = only(text, source="the senator")
+
+    assert s.claim == "a mostly positive message"

@@ -128,7 +128,13 @@ def _content_for_verb(text, cue: Cue, sent, para: _Para, cluster: Span):
     ]
     sent_start = _sent_span(text, sent, base)[0]
     before = text[sent_start : cluster[0]].rstrip()
-    if not comps and before.endswith(",") and len(before) > 6:
+    # "..., X said": the content comes before; but a cue with its own object after it
+    # ("In contrast, he has delivered a positive message") says it there
+    objects = cue.object_content and any(
+        c.i > verb.i and c.dep_ in ("dobj", "oprd", "xcomp", "attr", "dative")
+        for c in verb.children
+    )
+    if not comps and not objects and before.endswith(",") and len(before) > 6:
         span = trim_content(text, (sent_start, sent_start + len(before)), qs)
         return span, any(c.dep_ in ("ccomp", "parataxis") for c in verb.children), False
     if comps:
