@@ -622,3 +622,16 @@ def test_an_edit_corrects_the_mention_and_the_claim_span(talks, reviewer):
         "The Washington Post",
     )
     assert attribution.source.aliases == []  # the mention is the name: nothing to add
+
+
+def test_a_definite_description_that_says_whose_is_a_name(talks, reviewer):
+    text = "Senior officials arrived, the Egyptian foreign ministry said."
+    article = factories.make_article(text=text)
+    (ministry,) = record_run(
+        article,
+        proposal(text, "Senior officials arrived", "the Egyptian foreign ministry"),
+    ).stored
+
+    services.suggestion_accept(actor=reviewer, suggestion=ministry)
+
+    assert Attribution.objects.get().source.name == "the Egyptian foreign ministry"

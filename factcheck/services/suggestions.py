@@ -481,7 +481,12 @@ def mention_kind(mention: str) -> str:
         return "pronoun"
     head = words[-1]
     if words[0].casefold() in DEFINITE and head.islower():
-        return "outlet" if head in OUTLET_NOUNS else "descriptor"
+        if head in OUTLET_NOUNS:
+            return "outlet"
+        # "the Egyptian foreign ministry" says whose: a name, not a word referring back.
+        if any(word[:1].isupper() for word in words[1:]):
+            return "name"
+        return "descriptor"
     if words[0].casefold() in {"a", "an"}:
         return "indefinite"
     if mention[0].islower():

@@ -1,10 +1,13 @@
 """Suggestions in real Chromium: import, accept with the keyboard, edit, reject, suggest again."""
 
+import itertools
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from factcheck.models import Attribution, AuditEvent, Claim, Suggestion
-from tests.browser.conftest import log_in
+from factcheck.models import Attribution, AuditEvent, Claim, Source, Suggestion
+from tests.browser.conftest import log_in, select_text
 
 pytestmark = pytest.mark.browser
 
@@ -100,3 +103,60 @@ def test_accept_edit_and_reject_suggestions_then_suggest_again(
     assert not Suggestion.objects.pending().filter(claim_start=third.claim_start).exists()
     expect(page.locator(f'#article-text [data-suggestions~="{third.pk}"]')).to_have_count(0)
     assert AuditEvent.objects.filter(action="suggestions.generated").count() == 2
+
+
+DATELINE_STORY = (
+    "Talks on Gaza stall in Cairo\n\n"
+    "Washington (AFP) – Senior officials arrived in Cairo on Monday, "
+    "the Egyptian foreign ministry said.\n\n"
+    "The Washington Post reported that the talks had stalled over the prisoner exchange. "
+    "The newspaper said a deal was still possible this week.\n\n"
+    "“We are closer than we have ever been,” White House spokesperson John Kirby "
+    "told reporters. He said the gaps were narrowing.\n\n"
+    "Hamas said in a statement that it would not accept a partial deal.\n"
+)
+
+
+def test_accept_all_over_a_claim_and_a_dateline_makes_no_overlap_nor_a_bad_source(
+    page: Page, live_server, reviewer, tmp_path
+):
+    story = tmp_path / "gaza.txt"
+    story.write_text(DATELINE_STORY, encoding="utf-8")
+    log_in(page, live_server, "rita")
+    page.get_by_role("link", name="Import articles").click()
+    page.get_by_label("Files", exact=True).set_input_files(str(story))
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Talks on Gaza stall in Cairo")
+    expect(page.locator(".suggestion-link").first).to_be_visible()
+    page.wait_for_load_state("load")
+
+    # A claim marked by hand over words a suggestion covers, before accepting all.
+    by_hand = "Senior officials arrived in Cairo on Monday"
+    select_text(page, by_hand)
+    page.get_by_role("button", name="Add claim").click()
+    expect(page.locator("#claim-panel blockquote")).to_have_text(by_hand)
+
+    # Accept all: it names the sources it would add and asks before adding them.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=re.compile(r"^Accept all above 0\.8")).click()
+    ask = page.locator("#accept-above-ask")
+    expect(ask).to_contain_text("John Kirby")
+    dateline = re.compile(r"^Washington( \(AFP\)?)?$")
+    expect(ask.locator(".sg-new-sources li", has_text=dateline)).to_have_count(0)
+    ask.get_by_role("button", name=re.compile(r"^Add \d+ sources? and accept$")).click()
+    expect(page.locator("#panel .notice")).to_contain_text("Accepted")
+
+    claims = list(Claim.objects.order_by("start", "end"))
+    assert len(claims) >= 3
+    for before, after in itertools.pairwise(claims):
+        assert before.end <= after.start, f"{before.text!r} overlaps {after.text!r}"
+    assert Claim.objects.filter(text=by_hand).count() == 1
+    names = [name.casefold() for name in Source.objects.values_list("name", flat=True)]
+    assert "washington" not in names
+    assert not [name for name in names if "(afp" in name]
+    assert not {"he", "she", "they", "it", "the newspaper", "the daily"} & set(names)
+    assert Attribution.objects.get(mention_text="The newspaper").source.name == (
+        "The Washington Post"
+    )
+    assert Attribution.objects.get(mention_text="He").source.name == "John Kirby"
+    assert not Suggestion.objects.pending().above(0.8).exists()
