@@ -58,5 +58,5 @@ def test_a_text_of_over_a_million_characters_is_read_to_its_end():
 def test_a_text_over_the_limit_is_refused_with_the_reason():
     text = "a" * (MAX_TEXT_CHARS + 1)
 
-    with pytest.raises(TextTooLong, match="2,000,001 characters; the suggester reads at most"):
+    with pytest.raises(TextTooLong, match="2,100,001 characters; the suggester reads at most"):
         suggest(text)

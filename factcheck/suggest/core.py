@@ -621,8 +621,8 @@ def _confidence(d: Draft) -> float:
 # length. Speakers and names carry across paragraphs within a section, which holds any
 # ordinary article whole.
 SECTION_CHARS = 60_000
-# The longest text read at all (an import takes files up to 2 MB): about a minute of parsing.
-MAX_TEXT_CHARS = 2_000_000
+# The longest text read at all: any file the import takes (2 MiB), about a minute of parsing.
+MAX_TEXT_CHARS = 2_100_000
 
 
 class TextTooLong(ValueError):
