@@ -542,10 +542,9 @@ def _inserted_item(article: Article, claim: Highlight, pattern: str) -> str:
     )
     where = f"beforebegin:#claim-item-{after}" if after else "beforeend:#claim-index"
     item = render_claim_item(claim, pattern.replace(ITEM_URL_PLACEHOLDER, str(claim.pk)))
-    return (
-        f'<div hx-swap-oob="{where}">{item}</div>'
-        '<li id="claim-index-empty" hx-swap-oob="delete"></li>'
-    )
+    # The list's "No claims yet" stays in it, hidden by app.css once it has company:
+    # deleting it by id failed (htmx:oobErrorNoTarget) for every claim after the first.
+    return f'<div hx-swap-oob="{where}">{item}</div>'
 
 
 def _panel_response(
