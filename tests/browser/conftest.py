@@ -1,7 +1,7 @@
 """Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against live_server."""
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from factcheck.chromium import CHROMIUM, CHROMIUM_FLAGS
 from tests import factories
@@ -77,3 +77,12 @@ def select_text(page: Page, phrase: str) -> None:
     page.mouse.move((box["x1"] + box["x2"]) / 2, (box["y1"] + box["y2"]) / 2, steps=5)
     page.mouse.move(box["x2"], box["y2"], steps=5)
     page.mouse.up()
+
+
+def open_filters(page: Page) -> None:
+    """Unfold the page's filter form, as a person on a phone taps "Filters" first."""
+    fold = page.locator("details.filter-fold")
+    expect(fold.locator("summary")).to_be_visible()
+    if fold.get_attribute("open") is None:
+        fold.locator("summary").click()
+    expect(fold).to_have_attribute("open", "")

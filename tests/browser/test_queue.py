@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from factcheck import services
 from tests import factories
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, open_filters
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,7 @@ def test_a_filter_set_by_the_address_is_shown_and_kept_when_another_is_added(
     chip = page.locator(".chip", has_text="Relayed by")
     expect(chip).to_contain_text("Relayed by: AFP")
     expect(page.locator("#results tbody tr")).to_have_count(3)
+    open_filters(page)
     page.locator("label.pick", has_text="Unverified").click()
     page.get_by_role("button", name="Apply filters").click()
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from factcheck.views import queue as queue_views
 from tests import factories
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, open_filters
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,6 +44,7 @@ def test_older_and_newer_follow_the_cursor_and_search_finds_a_phrase(
     page.get_by_role("link", name="← Newer").click()
     expect(page.locator(".pager")).to_contain_text("Page 1")
     again = page.locator("#results tbody tr").all_inner_texts()
+    open_filters(page)
     page.get_by_label("Search").fill('"number 4"')
     page.get_by_label("Search").press("Enter")
     expect(page.locator("#results tbody tr")).to_have_count(1)

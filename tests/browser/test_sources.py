@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from factcheck import services
 from tests import factories
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, open_filters
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +47,7 @@ def test_an_editor_merges_two_sources_from_the_sources_page(
     expect(page.get_by_role("heading", name="Sources", exact=True)).to_be_visible()
     assert sideways(page) == 0
 
+    open_filters(page)
     page.get_by_label("Name, alias or affiliation").fill("J. Kirby")
     page.get_by_role("button", name="Apply filters").click()
     # Let the search settle: typing answers 400 ms later, the click at once, and an
