@@ -2,7 +2,7 @@
 
 import pytest
 
-from factcheck import services
+from factcheck import replay, services
 from factcheck.models import (
     Attribution,
     AuditEvent,
@@ -635,3 +635,21 @@ def test_a_definite_description_that_says_whose_is_a_name(talks, reviewer):
     services.suggestion_accept(actor=reviewer, suggestion=ministry)
 
     assert Attribution.objects.get().source.name == "the Egyptian foreign ministry"
+
+
+def test_replay_agrees_with_suggestions_settled_folded_and_accepted_into_a_claim(talks, reviewer):
+    unattributed, _, covered = record_run(
+        talks,
+        proposal(TALKS, "the talks had stalled", confidence=0.5),
+        proposal(TALKS, "the deal was close", "Donald Trump"),
+        proposal(TALKS, "The newspaper said the deal was close", "The newspaper", confidence=0.6),
+    ).stored
+    start, end = span(TALKS, "that the talks had stalled.")
+    services.claim_create(actor=reviewer, article=talks, start=start, end=end)
+    services.suggestions_accept_above(actor=reviewer, article=talks, new_sources=["Donald Trump"])
+
+    services.suggestion_reject(actor=reviewer, suggestion=covered)
+
+    unattributed.refresh_from_db()
+    assert unattributed.state == SuggestionState.ACCEPTED
+    assert replay.replay() == []

@@ -1008,7 +1008,11 @@ def suggestions_accept_above(
     outcome = BulkOutcome()
     pending = Suggestion.objects.filter(article=article).pending().above(threshold)
     for suggestion in pending.order_by("claim_start", "-claim_end", "id"):
-        if Suggestion.objects.filter(pk=suggestion.pk).exclude(state=SuggestionState.PENDING):
+        if (
+            Suggestion.objects.filter(pk=suggestion.pk)
+            .exclude(state=SuggestionState.PENDING)
+            .exists()
+        ):
             continue  # settled by the claim an earlier one made
         try:
             with transaction.atomic():
