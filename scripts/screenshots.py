@@ -158,10 +158,20 @@ def shoot_phone(browser, base: str, out: Path) -> None:
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base}/")
     page.screenshot(path=out / "articles-phone.png")
+    # The first screen of the lists a phone shows: their filter forms start folded.
+    for name, path in (("queue-phone", "/claims/?q=Hamas"), ("activity-phone", "/activity/")):
+        page.goto(base + path)
+        page.screenshot(path=out / f"{name}.png")
+    page.goto(f"{base}/")
     page.get_by_role("link", name="Netanyahu obstructing").click()
+    page.locator("#article-text p").first.wait_for()
+    page.screenshot(path=out / "review-text-phone.png")
     page.locator("#article-text [data-claim]", has_text="Senior U.S. officials").first.click()
     page.locator("#panel.drawer-open #claim-panel").wait_for()
-    page.wait_for_timeout(300)  # the drawer's slide
+    # Once the drawer has slid in.
+    page.wait_for_function(
+        "() => document.getElementById('panel').getBoundingClientRect().left >= 0"
+    )
     page.screenshot(path=out / "review-phone.png")
     page.close()
 
