@@ -39,6 +39,7 @@ import json
 import os
 import random
 import re
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -63,6 +64,11 @@ WORKER_COUNTS = (1, 2)
 TIMED_ARTICLES = 200
 LONG_ARTICLES = 20
 LONG_WORDS = 1000
+# One paragraph of this many characters (a transcript pasted without a break), read in
+# bounded pieces: its time and the process's peak memory are measured. A small
+# corpus (the suite's) gets a paragraph of HUGE_CHARS_PER_ARTICLE a article.
+HUGE_CHARS = 990_000
+HUGE_CHARS_PER_ARTICLE = 2_500
 MARKER_TABLE = "benchmark_suggest_marker"
 RESULT_PREFIX = "BENCHMARK-RESULT "
 WORKER_TIMEOUT_SECONDS = 3 * 3600
@@ -206,6 +212,14 @@ def pipeline_step(corpus_dir: Path) -> dict[str, Any]:
 
     corpus_timings = [timed(text) for _, text in articles]
     long_timings = [timed(text) for _, text in joined]
+    total = len(list(corpus_dir.glob("*.txt")))
+    huge = huge_paragraph(articles, min(HUGE_CHARS, HUGE_CHARS_PER_ARTICLE * total))
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    huge_timing = timed(huge) | {
+        "chars": len(huge),
+        "peak_mb_before": peak_before / 1024,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
     # Sentences as the suggester sees them (paragraphs first), counted after the clock.
     sentences: dict[str, int] = {}
     for (name, text), timing in zip(articles, corpus_timings, strict=True):
@@ -219,7 +233,15 @@ def pipeline_step(corpus_dir: Path) -> dict[str, Any]:
         "load": load,
         "corpus": corpus_timings,
         "long": long_timings,
+        "huge": huge_timing,
     }
+
+
+def huge_paragraph(articles: list[tuple[str, str]], size: int) -> str:
+    """The corpus's sentences run together into one paragraph of `size` characters."""
+    words = " ".join(" ".join(text.split()) for _, text in articles)
+    text = (words + " ") * (size // max(len(words) + 1, 1) + 1)
+    return text[:size].rstrip()
 
 
 def import_step(label: str, corpus_dir: Path) -> dict[str, Any]:
@@ -563,6 +585,17 @@ def report(results: dict[str, Any], write: Write) -> None:
         label = f"~1,000-word articles ({len(long_timings)}, ~{long_words:.0f} words)"
         target_row(f"{label}, median", percentile(joined, 0.5))
         target_row(f"{label}, p95", percentile(joined, 0.95))
+    huge = pipeline.get("huge")
+    if huge:
+        rows.append(
+            (
+                f"one paragraph of {huge['chars']:,} characters",
+                f"{huge['cpu']:.1f} s CPU, peak {huge['peak_mb']:,.0f} MB "
+                f"({huge['peak_mb_before']:,.0f} MB before)",
+                "bounded pieces: no failure, memory bounded",
+                huge["suggestions"] >= 0,
+            )
+        )
     rows.append(
         (
             f"import of {n:,} articles (queues {imported['tasks']:,} runs)",
