@@ -273,6 +273,8 @@ class SuggestionDecisionForm(forms.Form):
         widget=forms.HiddenInput,
     )
     reason = forms.CharField(required=False, max_length=2000)
+    # Decided from the panel of the claim it covers: the answer is that claim's panel again.
+    from_claim = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class AcceptAboveForm(forms.Form):

@@ -1015,3 +1015,43 @@ def test_a_claim_by_hand_settles_the_suggestion_it_covers(logged_in, seed_articl
     suggestion = seed_article.suggestions.get()
     assert suggestion.state == "accepted"
     assert suggestion.decided_by == reviewer
+
+
+def test_a_claim_by_hand_offers_the_attribution_of_the_suggestion_it_covers(
+    logged_in, seed_article
+):
+    phrase = seed_article.text.split("\n\n", 1)[-1].split(".")[0]
+    start = seed_article.text.index(phrase)
+    run = services.suggestions_request(actor=None, article=seed_article, enqueue=False)
+    services.suggestion_run_record(
+        run=run,
+        proposals=[
+            services.ProposedSuggestion(
+                claim_start=start,
+                claim_end=start + len(phrase) - 1,
+                claim_text=phrase[:-1],
+                source_text="Hamas",
+                source_type_slug="organization",
+                confidence=0.9,
+            )
+        ],
+    )
+    suggestion = seed_article.suggestions.get()
+    made = logged_in.post(
+        reverse("claim_create", args=[seed_article.pk]),
+        {"start": start, "end": start + len(phrase), "text": phrase},
+        **HTMX,
+    )
+    claim = Claim.objects.get(article=seed_article)
+    assert "Suggested for this claim" in made.content.decode()
+
+    rejected = logged_in.post(
+        reverse("suggestion_reject", args=[suggestion.pk]),
+        {"decision": "reject", "from_claim": "on"},
+        **HTMX,
+    )
+
+    body = rejected.content.decode()
+    assert f'data-claim="{claim.pk}"' in body
+    assert "Suggested for this claim" not in body
+    assert Claim.objects.filter(article=seed_article).count() == 1

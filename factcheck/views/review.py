@@ -59,7 +59,7 @@ from factcheck.models import (
     SuggestionRun,
     VerificationStatus,
 )
-from factcheck.services.coverage import covering_claim
+from factcheck.services.coverage import covering_claim, covers
 from factcheck.services.suggestions import SourcePlan, plan_for
 from factcheck.views.queue import assignable_users
 
@@ -180,6 +180,7 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         "verdict_contributors": services.verdict_contributors(claim) if awaiting else set(),
         "drift": signoff.drift(claim),
         "can_edit": can_edit,
+        "covered_suggestions": covered_suggestions(claim),
         "timeline": [
             {
                 "event": event,
@@ -324,6 +325,18 @@ def _review_context(
     context["open_claim"] = claim
     context["open_suggestion"] = suggestion if claim is None else None
     return context
+
+
+def covered_suggestions(claim: Claim) -> list[Suggestion]:
+    """The pending suggestions over the claim's words: each offers its attribution to it."""
+    near = Suggestion.objects.filter(
+        article_id=claim.article_id, claim_start__lt=claim.end, claim_end__gt=claim.start
+    ).pending()
+    return [
+        suggestion
+        for suggestion in near.order_by("-confidence", "id")
+        if covers((claim.start, claim.end), (suggestion.claim_start, suggestion.claim_end))
+    ]
 
 
 def suggestion_panel_context(suggestion: Suggestion, **extra: Any) -> dict[str, Any]:

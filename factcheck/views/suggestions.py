@@ -24,6 +24,7 @@ from factcheck.forms import (
     SuggestRequestForm,
 )
 from factcheck.models import Article, Suggestion, SuggestionRun, SuggestionRunState
+from factcheck.services.coverage import covering_claim
 from factcheck.services.suggestions import sources_accept_above_would_add
 from factcheck.views.review import (
     _claims_of,
@@ -184,6 +185,10 @@ def suggestion_reject(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         return _card_response(
             request, suggestion, article, status=422, with_text=True, errors=[refusal.message]
         )
+    if form.cleaned_data["from_claim"]:
+        covered = covering_claim(article, suggestion.claim_start, suggestion.claim_end)
+        if covered is not None:
+            return _panel_response(request, covered, article, with_text=True)
     return _card_response(request, _next_pending(suggestion), article, with_text=True)
 
 
