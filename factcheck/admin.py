@@ -64,6 +64,30 @@ AUDIT_OBJECT_TYPES = {
 _REFUSAL = "_factcheck_refusal"
 
 
+def _locked_claims(objs) -> list[str]:
+    """The signed-off claims deleting `objs` would take, each a line the admin shows."""
+    objs = list(objs)
+    if not objs:
+        return []
+    if isinstance(objs[0], Article):
+        claims = Claim.objects.filter(article__in=objs)
+    elif isinstance(objs[0], Claim):
+        claims = Claim.objects.filter(pk__in=[obj.pk for obj in objs])
+    elif isinstance(objs[0], (Attribution, EvidenceLink)):
+        claims = Claim.objects.filter(pk__in=[obj.claim_id for obj in objs])
+    else:
+        return []
+    return [
+        format_html(
+            '<a href="{}">Claim #{} “{}”</a> is signed off: an editor must reopen it first.',
+            reverse("claim_detail", args=[claim.pk]),
+            claim.pk,
+            Truncator(claim.text).chars(80),
+        )
+        for claim in claims.signed_off().order_by("pk").only("pk", "text")[:50]
+    ]
+
+
 def audit_events_url(**lookups: Any) -> str:
     """Link to the audit changelist filtered by the given lookups."""
     url = reverse("admin:factcheck_auditevent_changelist")
@@ -352,7 +376,9 @@ class DomainAdmin(admin.ModelAdmin):
         deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
         # What a deletion takes with it is the service's rule (a reviewer who may delete a
         # claim deletes its notes too), and the service checks the permission it needs.
-        return deleted, model_count, set(), protected
+        # A signed-off claim the deletion would take is named here, as protected: the page
+        # then refuses before the confirmation instead of after it.
+        return deleted, model_count, set(), [*protected, *_locked_claims(objs)]
 
     # The audit history
 

@@ -166,8 +166,13 @@ class ClaimFilter(django_filters.FilterSet):
     )
     article = IdFilter(field_name="article_id", label="Article")
     outlet = django_filters.CharFilter(method="filter_outlet", label="Outlet")
+    # Only people who have proposed a verdict: a viewer never has, and was offered.
     proposer = django_filters.ModelChoiceFilter(
-        field_name="proposed_by", queryset=get_user_model().objects.all(), label="Proposed by"
+        field_name="proposed_by",
+        queryset=get_user_model().objects.filter(
+            pk__in=Claim.objects.filter(proposed_by__isnull=False).values("proposed_by")
+        ),
+        label="Proposed by",
     )
     # "Awaiting my sign-off": proposed by someone else (a simpler test than
     # services.verdict_contributors, which also counts who changed the verdict since).

@@ -339,7 +339,7 @@ def render_queue_row(claim: Any, *, can_change: bool, selected: Any) -> SafeStri
     cells.append(
         f'<td class="when"><time datetime="{dateformat.format(changed, "c")}">'
         f"{dateformat.format(changed, 'j M Y')}"
-        f'<span class="sub">{dateformat.format(changed, "H:i")}</span></time></td>'
+        f'<span class="sub">{dateformat.format(changed, "H:i T")}</span></time></td>'
     )
     # Every piece of text above is escaped.
     return mark_safe("<tr>\n          " + "\n          ".join(cells) + "\n        </tr>")

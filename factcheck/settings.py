@@ -236,6 +236,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# 24-hour times that name their zone, in the admin as in the app (factcheck/formats/).
+FORMAT_MODULE_PATH = "factcheck.formats"
 
 STATIC_URL = "static/"
 STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"

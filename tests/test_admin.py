@@ -738,8 +738,9 @@ def test_a_refused_delete_explains_and_keeps_the_claim(admin_client, signed_off_
         admin_url(Claim, "delete", signed_off_claim.pk), {"post": "yes"}, follow=True
     )
 
-    assert response.redirect_chain[0][0] == admin_url(Claim, "change", signed_off_claim.pk)
-    assert "signed off and locked" in response.text
+    # Refused on the confirmation page itself, naming the claim, and again if posted anyway.
+    assert "Cannot delete" in response.text
+    assert "is signed off: an editor must reopen it first." in response.text
     assert Claim.objects.filter(pk=signed_off_claim.pk).exists()
     assert AuditEvent.objects.count() == events
 
@@ -757,7 +758,8 @@ def test_a_refused_bulk_delete_deletes_none_of_the_selection(admin_client, signe
         follow=True,
     )
 
-    assert "Nothing was deleted" in response.text
+    assert "Cannot delete" in response.text
+    assert f"Claim #{signed_off_claim.pk}" in response.text
     assert Claim.objects.filter(pk__in=ids).count() == 2
     assert AuditEvent.objects.count() == events
 

@@ -399,7 +399,7 @@ def test_bulk_skips_claims_that_cannot_change_and_reports_them(logged_in, review
     assert Claim.objects.get(pk=refused.pk).status == "false"
     assert AuditEvent.objects.count() == events_before + 1
     assert "1 set in progress; 1 already in progress; 1 skipped:" in body
-    assert f"#{refused.pk}: it already has a verdict (false)" in body
+    assert f"#{refused.pk}: it already has a verdict, “false”" in body
 
 
 def test_bulk_set_in_progress_never_withdraws_a_proposed_verdict(logged_in, reviewer):

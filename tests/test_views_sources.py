@@ -241,7 +241,7 @@ def test_the_track_record_page_says_it_in_words(logged_in, record):
     body = response.content.decode()
     assert '<span class="figure-n" id="claim-total">5</span>' in body
     assert '<span class="figure-n" id="false-share">33%</span>' in body
-    assert "1 of 3 signed-off claims" in body
+    assert "1 of its 3 signed-off claims" in body
     assert "1 Jul 2024" in body and "10 Jul 2024" in body
     assert f'href="{reverse("queue")}?source={record["kirby"].pk}"' in body
     assert "White House national security spokesperson John Kirby" in body

@@ -54,6 +54,11 @@ def article_delete(request: HttpRequest, article_id: int) -> HttpResponse:
                 )
                 return redirect("home")
     context["goes"] = _what_goes(article)
+    # Named and linked, so that the editor can go and reopen them.
+    context["locked"] = list(
+        Claim.objects.filter(article=article).signed_off().order_by("start").only("pk", "text")[:20]
+    )
+    context["locked_more"] = context["goes"]["signed_off"] - len(context["locked"])
     return render(request, "factcheck/article_delete.html", context, status=status)
 
 

@@ -130,6 +130,10 @@ def _form_context(request: HttpRequest, claim_filter: ClaimFilter) -> dict[str, 
         "source_types": SourceType.objects.all(),
         "anonymity_choices": ANONYMITY_CHOICES,
         "users": get_user_model().objects.order_by("username").only("username"),
+        # Those who have proposed a verdict: the filter accepts no one else (filters.py).
+        "proposers": ClaimFilter.base_filters["proposer"]
+        .queryset.order_by("username")
+        .only("username"),
         "outlets": (
             Article.objects.exclude(outlet="")
             .order_by("outlet")
@@ -291,7 +295,10 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
                     continue
                 if claim.status != VerificationStatus.UNVERIFIED:
                     # A bulk action starts work; it never withdraws a proposed verdict.
-                    skipped.append(f"#{claim.pk}: it already has a verdict ({claim.status})")
+                    skipped.append(
+                        f"#{claim.pk}: it already has a verdict, "
+                        f"“{claim.get_status_display().lower()}”"
+                    )
                     continue
                 services.claim_set_status(
                     actor=request.user,

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
@@ -671,7 +672,7 @@ def _act(
             conflict.current,
             article,
             status=409,
-            conflict={"form": form_name, "message": conflict.message},
+            conflict={"form": form_name, "message": _conflict_words(conflict)},
             with_text=True,
             **kept,
         )
@@ -694,6 +695,17 @@ def _act(
         # The claim is gone (deleted, or its creation undone): so is its address.
         response["HX-Push-Url"] = reverse("review", args=[article.pk])
     return response
+
+
+def _conflict_words(conflict: services.Conflict) -> str:
+    """The refusal, with who changed what meanwhile: the claim's latest recorded change."""
+    latest = AuditEvent.objects.filter(claim_id=conflict.current.pk).order_by("-id").first()
+    if latest is None:
+        return conflict.message
+    when = dateformat.format(timezone.localtime(latest.created_at), "j M, H:i T")
+    fields = ", ".join(dict.fromkeys(change.label.lower() for change in changes_of(latest)))
+    what = f"{summary_of(latest)} ({fields})" if fields else summary_of(latest)
+    return f"{conflict.message} The latest change: {what}, {when}."
 
 
 def _label(form: Any, name: str) -> str:

@@ -430,6 +430,15 @@
 
   function undo() {
     const form = document.getElementById("undo-form");
+    const panel = document.getElementById("claim-panel");
+    if (!form && panel?.hasAttribute("data-locked")) {
+      return tell(
+        "This claim is signed off and locked: nothing can be undone until an editor reopens it.",
+      );
+    }
+    if (!form && panel) {
+      return tell("Nothing of yours to undo on this claim: u takes back your own last change.");
+    }
     if (!form) return;
     if (document.getElementById("claim-panel")?.hasAttribute("data-undo-deletes")) {
       askFirst(
