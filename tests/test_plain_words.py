@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from factcheck import services
 from factcheck.models import Article, Claim
+from factcheck.views import queue as queue_views
 from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -143,3 +144,19 @@ def test_the_proposed_by_filter_offers_only_people_who_proposed(client, reviewer
     assert ">rita</option>" in proposer
     assert ">vic</option>" not in proposer
     assert Claim.objects.filter(proposed_by=viewer).count() == 0
+
+
+def test_the_queue_says_how_many_claims_match(client, reviewer, monkeypatch):
+    for _ in range(3):
+        factories.make_claim()
+    client.force_login(reviewer)
+    one_page = client.get(reverse("queue")).content.decode()
+    monkeypatch.setattr(queue_views, "PAGE_SIZE", 2)
+    paged = client.get(reverse("queue")).content.decode()
+    monkeypatch.setattr(queue_views, "MATCH_LIMIT", 2)
+
+    beyond = client.get(reverse("queue")).content.decode()
+
+    assert 'Showing 1–3 of <span id="match-count">3 claims</span>' in one_page
+    assert 'Showing 1–2 of <span id="match-count">3 claims</span>' in paged
+    assert 'Showing 1–2 of <span id="match-count">more than 2 claims</span>' in beyond

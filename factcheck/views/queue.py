@@ -100,6 +100,26 @@ def _filter_errors(claim_filter: ClaimFilter) -> list[tuple[str, str]]:
     return errors_of(claim_filter, ignore=("sort",))
 
 
+# Matches are counted up to this many; beyond it the queue says "more than".
+MATCH_LIMIT = 1_000
+
+
+def _match_words(claims: QuerySet, page: Any) -> str:
+    """How many claims match, in words: exact up to MATCH_LIMIT, "more than" beyond.
+
+    Reads at most MATCH_LIMIT + 1 ids, never a COUNT over the whole table, so a
+    filter matching millions costs what one matching a thousand does; a single
+    page needs no query at all.
+    """
+    if not page.has_next and not page.has_previous:
+        found = len(page.items)
+    else:
+        found = len(claims.order_by().values_list("pk", flat=True)[: MATCH_LIMIT + 1])
+    if found > MATCH_LIMIT:
+        return f"more than {MATCH_LIMIT:,} claims"
+    return f"{found:,} claim{'' if found == 1 else 's'}"
+
+
 def _results_context(request: HttpRequest) -> dict[str, Any]:
     claim_filter = QueueFilter(request.GET, queryset=queue_claims())
     errors = _filter_errors(claim_filter)
@@ -116,6 +136,7 @@ def _results_context(request: HttpRequest) -> dict[str, Any]:
         "filter": claim_filter,
         "filter_errors": errors,
         "page": page,
+        "match_words": _match_words(claims, page) if page.items else "",
         "pager_words": PAGER_WORDS.get(request.GET.get("sort") or "", PAGER_WORDS["-updated"]),
         "can_change": can_change,
         "assignees": list(assignable_users()) if can_change else [],
