@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import hmac
 import io
@@ -130,6 +131,44 @@ def test_verify_audit_names_the_altered_event(history):
     assert f"Audit event #{history[2].id} does not verify" in str(failure.value)
     assert "altered" in str(failure.value)
     assert "2 event(s) before it are intact" in str(failure.value)
+
+
+# Every column a person reads (the activity feed, the claim's timeline, the audit CSV)
+# and the key id, each with a value a forger might write into it.
+TAMPERED_COLUMNS = {
+    "actor_id": lambda event: event.actor_id + 1000,
+    "actor_name": lambda event: "mallory",
+    "action": lambda event: "claim.created",
+    "object_type": lambda event: "article",
+    "object_id": lambda event: f"{event.object_id}0",
+    "object_repr": lambda event: "another claim",
+    "article_id": lambda event: event.article_id + 1000,
+    "claim_id": lambda event: event.claim_id + 1000,
+    "changes": lambda event: json.dumps({"status": ["draft", "verified"]}),
+    "reason": lambda event: "nothing happened",
+    "created_at": lambda event: connection.ops.adapt_datetimefield_value(
+        event.created_at - datetime.timedelta(days=1)
+    ),
+    "key_id": lambda event: "mallory",
+}
+
+
+@pytest.mark.parametrize("column", TAMPERED_COLUMNS)
+def test_verify_audit_names_the_event_whose_column_was_rewritten(history, column):
+    event = history[3]
+    assert event.action == "claim.status_changed"
+    value = TAMPERED_COLUMNS[column](event)
+    audit.remove_triggers()
+    try:
+        raw(f"UPDATE factcheck_auditevent SET {column} = %s WHERE id = %s", [value, event.id])
+    finally:
+        audit.install_triggers()
+
+    with pytest.raises(CommandError) as failure:
+        run_verify()
+
+    assert f"Audit event #{event.id} does not verify" in str(failure.value)
+    assert "3 event(s) before it are intact" in str(failure.value)
 
 
 def test_verify_audit_names_the_event_after_a_removed_one(history):
