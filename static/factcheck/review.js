@@ -467,13 +467,19 @@
   }
 
   // Below 1,024 px the panel is a drawer over the text (app.css): it opens
-  // with a claim or suggestion, and closing it returns focus to the highlight.
+  // with a claim or suggestion, or a question the person must answer (accept
+  // all adding sources, a claim nearly another's), and closing it returns focus
+  // to the highlight.
   const narrow = window.matchMedia("(max-width: 1023px)");
 
   function openDrawer() {
     const panel = document.getElementById("panel");
     if (!panel || !narrow.matches) return false;
-    if (!document.getElementById("claim-panel") && !document.getElementById("suggestion-panel")) {
+    if (
+      !document.getElementById("claim-panel") &&
+      !document.getElementById("suggestion-panel") &&
+      !panel.querySelector(".sg-ask")
+    ) {
       return false;
     }
     const opened = !panel.classList.contains("drawer-open");

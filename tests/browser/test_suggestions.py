@@ -117,9 +117,11 @@ DATELINE_STORY = (
 )
 
 
+@pytest.mark.parametrize("width", [1366, 390])
 def test_accept_all_over_a_claim_and_a_dateline_makes_no_overlap_nor_a_bad_source(
-    page: Page, live_server, reviewer, tmp_path
+    page: Page, live_server, reviewer, tmp_path, width
 ):
+    page.set_viewport_size({"width": width, "height": 900})
     story = tmp_path / "gaza.txt"
     story.write_text(DATELINE_STORY, encoding="utf-8")
     log_in(page, live_server, "rita")
@@ -135,11 +137,16 @@ def test_accept_all_over_a_claim_and_a_dateline_makes_no_overlap_nor_a_bad_sourc
     select_text(page, by_hand)
     page.get_by_role("button", name="Add claim").click()
     expect(page.locator("#claim-panel blockquote")).to_have_text(by_hand)
+    if width < 1024:
+        # On a phone the panel is a drawer over the text: closed, the bar shows again.
+        page.get_by_role("button", name="Close").click()
+        expect(page.locator("#panel")).not_to_have_class(re.compile("drawer-open"))
 
     # Accept all: it names the sources it would add and asks before adding them.
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=re.compile(r"^Accept all above 0\.8")).click()
     ask = page.locator("#accept-above-ask")
+    expect(ask).to_be_in_viewport()
     expect(ask).to_contain_text("John Kirby")
     dateline = re.compile(r"^Washington( \(AFP\)?)?$")
     expect(ask.locator(".sg-new-sources li", has_text=dateline)).to_have_count(0)
