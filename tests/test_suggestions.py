@@ -653,3 +653,32 @@ def test_replay_agrees_with_suggestions_settled_folded_and_accepted_into_a_claim
     unattributed.refresh_from_db()
     assert unattributed.state == SuggestionState.ACCEPTED
     assert replay.replay() == []
+
+
+def test_the_outlets_other_names_in_the_text_link_to_it(reviewer):
+    text = (
+        "The Washington Post reported the talks had stalled. The influential US daily said "
+        "a deal was close. The Post added that the vote was delayed. Senior Democratic and "
+        "Republican lawmakers, who also met, said nothing was agreed."
+    )
+    article = factories.make_article(text=text)
+    post = services.source_create(
+        actor=None, name="The Washington Post", source_type=factories.source_type("news_agency")
+    )
+    at = text.index("Post added")
+    daily, short, lawmakers = record_run(
+        article,
+        proposal(text, "a deal was close", "The influential US daily"),
+        proposal(text, "the vote was delayed", "Post", source_start=at, source_end=at + 4),
+        proposal(
+            text, "nothing was agreed", "lawmakers, who also", source_type_slug="named_individual"
+        ),
+    ).stored
+
+    services.suggestion_accept(actor=reviewer, suggestion=daily)
+    services.suggestion_accept(actor=reviewer, suggestion=short)
+    with pytest.raises(services.DomainError, match="does not name a source"):
+        services.suggestion_accept(actor=reviewer, suggestion=lawmakers)
+
+    assert set(Attribution.objects.values_list("source", flat=True)) == {post.pk}
+    assert Source.objects.count() == 1
