@@ -138,6 +138,25 @@ def test_replay_finds_an_attribution_changed_by_raw_sql(proposed):
     assert {d.field for d in replay.replay()} == {"quote_mode", "anonymity_reason"}
 
 
+def test_replay_finds_an_attribution_moved_to_another_claim_by_raw_sql(proposed, reviewer):
+    other = factories.make_claim(
+        article=proposed.article,
+        phrase="A spokesperson told AFP the figure would rise",
+        actor=reviewer,
+    )
+    moved = Attribution.objects.get(claim=proposed)
+    Attribution.objects.filter(claim=proposed).update(claim=other)
+
+    found = replay.replay()
+
+    assert [(d.model, d.pk, d.field) for d in found] == [("attribution", moved.pk, "claim")]
+    message = verify_replay_failing()
+    assert (
+        f"Attribution #{moved.pk}: is on claim #{other.pk} in the table, but the history put it "
+        f"on claim #{proposed.pk}"
+    ) in message
+
+
 def test_replay_finds_an_attribution_deleted_by_raw_sql(proposed):
     Attribution.objects.filter(claim=proposed).delete()
 
