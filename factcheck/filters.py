@@ -249,9 +249,7 @@ class ClaimFilter(django_filters.FilterSet):
         anonymous = Exists(_attributions().filter(source__is_anonymous=True))
         if value == "anonymous":
             return queryset.filter(anonymous)
-        unexplained = Exists(
-            _attributions().filter(source__is_anonymous=True, anonymity_reason="")
-        )
+        unexplained = Exists(_attributions().filter(source__is_anonymous=True, anonymity_reason=""))
         if value == "unexplained":
             return queryset.filter(unexplained)
         if value == "explained":
