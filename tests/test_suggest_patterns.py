@@ -748,3 +748,11 @@ def test_a_cue_with_its_object_after_it_takes_no_content_before_its_comma():
     s = only(text, source="the senator")
 
     assert s.claim == "a mostly positive message"
+
+
+def test_a_manner_adverb_before_the_cue_belongs_to_it():
+    text = "The governor frequently mocked the plan as a fantasy.\n"
+
+    s = only(text, source="The governor")
+
+    assert s.cue == "frequently mocked"

@@ -93,7 +93,18 @@ def is_cue_verb(tok, min_ratio: float = lexicons.LEARNED_MIN_RATIO, in_quote=Non
 
 # Words before a cue verb that annotators keep in the cue ("has said", "also said", "is
 # demanding"): its auxiliaries and a few adverbs of time and repetition, when adjacent.
-_CUE_ADVERBS = {"also", "repeatedly", "later", "now", "first", "again", "previously", "often"}
+_CUE_ADVERBS = {
+    "also",
+    "repeatedly",
+    "later",
+    "now",
+    "first",
+    "again",
+    "previously",
+    "often",
+    "long",
+    "once",
+}
 
 
 def _cue_start(tok, sent_start: int):
@@ -103,8 +114,9 @@ def _cue_start(tok, sent_start: int):
         prev = doc[first.i - 1]
         if prev.head != tok:
             break
+        # "frequently mocked", "aggressively attacked": the manner is part of the cue
         if prev.dep_ in ("aux", "auxpass") or (
-            prev.dep_ == "advmod" and prev.lower_ in _CUE_ADVERBS
+            prev.dep_ == "advmod" and (prev.lower_ in _CUE_ADVERBS or prev.lower_.endswith("ly"))
         ):
             first = prev
             continue
