@@ -1,9 +1,11 @@
 import csv
 import datetime
+import functools
 import io
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.signals import request_finished
@@ -20,6 +22,7 @@ from factcheck.models import (
     Claim,
     EvidenceLink,
     Source,
+    SourceType,
     VerificationStatus,
 )
 from factcheck.views import exports as export_views
@@ -351,6 +354,103 @@ def test_the_free_text_columns_of_the_audit_csv_are_neutralised(db, trigger):
     assert row["object"] == "'" + payload
     assert row["reason"] == "'" + payload
     assert (row["action"], row["object_id"]) == ("source.changed", "7")
+
+
+TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
+
+# Columns of the claims CSV that hold numbers, timestamps or a choice the database
+# holds to its values: no text can reach them, so nothing to defuse.
+CLAIM_COLUMNS_WITHOUT_TEXT = {
+    "article_id",
+    "claim_id",
+    "start",
+    "end",
+    "status",
+    "source_id",
+    "named_or_anonymous",
+    "quote_mode",
+    "last_changed",
+}
+
+
+def hostile(trigger: str, column: str) -> str:
+    # Short enough for the narrowest column (ground_rule, 20 characters).
+    return f"{trigger}SUM(1)+{column}"
+
+
+def test_the_claims_csv_columns_said_to_hold_no_text_are_its_columns():
+    # Every other column must come out defused below, a new one included.
+    assert {column.name for column in exports.CLAIM_COLUMNS} > CLAIM_COLUMNS_WITHOUT_TEXT
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_every_text_column_of_the_claims_csv_comes_out_defused(db, trigger):
+    proposer = factories.make_user("Reviewer", username="proposer")
+    signer = factories.make_user("Editor", username="signer")
+    article = factories.make_article(text="Title\n\nThe figure rose. More text.")
+    claim = factories.make_claim(article=article, phrase="The figure rose")
+    source = factories.make_source("Harmless source", type_slug="anonymous_official")
+    relay = factories.make_source("Harmless relay", type_slug="news_agency")
+    services.attribution_add(actor=proposer, claim=claim, source=source, intermediary=relay)
+    sign_off(claim, proposer, signer)
+    value = functools.partial(hostile, trigger)
+    # Written past the services, as a hostile import or a raw SQL edit might.
+    Article.objects.filter(pk=article.pk).update(
+        title=value("article_title"), outlet=value("outlet"), url=value("article_url")
+    )
+    Claim.objects.filter(pk=claim.pk).update(text=value("claim_text"), rationale=value("rationale"))
+    EvidenceLink.objects.filter(claim=claim).update(url=value("evidence_links"))
+    Source.objects.filter(pk=source.pk).update(
+        name=value("source_name"), affiliation=value("affiliation")
+    )
+    SourceType.objects.filter(pk=source.source_type_id).update(slug=value("source_type"))
+    Attribution.objects.filter(claim=claim).update(
+        mention_text=value("mention"),
+        cue=value("cue"),
+        ground_rule=value("ground_rule"),
+        anonymity_reason=value("anonymity_reason"),
+    )
+    Source.objects.filter(pk=relay.pk).update(name=value("intermediary"))
+    User.objects.filter(pk=proposer.pk).update(username=value("proposer"))
+    User.objects.filter(pk=signer.pk).update(username=value("signer"))
+
+    [row] = parse(claims_csv())
+
+    for name, cell in row.items():
+        if name in CLAIM_COLUMNS_WITHOUT_TEXT:
+            assert cell and not cell.startswith(tuple(TRIGGERS)), name
+        else:
+            assert cell == "'" + value(name), name
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_every_text_column_of_the_audit_csv_comes_out_defused(db, trigger):
+    value = functools.partial(hostile, trigger)
+    mallory = factories.make_user("Reviewer", username="mallory")
+    User.objects.filter(pk=mallory.pk).update(username=value("actor"))
+    mallory.refresh_from_db()
+    with transaction.atomic():
+        audit.record(
+            actor=mallory,
+            action=value("action"),
+            object_type=value("object_type"),
+            object_id=value("object_id"),
+            object_repr=value("object"),
+            article_id=1,
+            claim_id=2,
+            changes={"status": ["=1+1", "-2"]},
+            reason=value("reason"),
+        )
+
+    events = AuditEvent.objects.filter(reason=value("reason"))
+    [row] = parse("".join(exports.csv_chunks(exports.audit_rows(events))))
+
+    assert set(row) == {column.name for column in exports.AUDIT_COLUMNS}
+    for name in ("actor", "action", "object_type", "object_id", "object", "reason"):
+        assert row[name] == "'" + value(name), name
+    # The rest hold numbers, a timestamp, hashes or a JSON object: no leading trigger.
+    for name in ("id", "time", "article_id", "claim_id", "changes", "hash", "prev_hash"):
+        assert row[name] and not row[name].startswith(tuple(TRIGGERS)), name
 
 
 def test_a_leading_tab_in_claim_text_is_neutralised(db):

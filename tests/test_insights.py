@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from factcheck import insights, services
-from factcheck.models import Article, Claim, Source
+from factcheck.models import Article, Claim, Source, SourceType
 from tests import factories
 
 INSIGHTS = reverse("insights")
@@ -410,6 +410,34 @@ def test_csv_cells_cannot_run_as_formulas(logged_in, db):
     rows = csv_of(logged_in.get(reverse("insights_csv", args=["top-sources"])))
 
     assert rows[1][0] == "'=HYPERLINK(1)"
+
+
+@pytest.mark.parametrize("trigger", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_cell_of_every_csv_comes_out_defused(logged_in, desk, trigger):
+    # Every text a figure labels a row with, written past the services as a
+    # hostile import or a raw SQL edit might: outlets, source names, type names.
+    hostile = {}
+    for article in (desk.a, desk.b, desk.c):
+        hostile[article.outlet] = f"{trigger}SUM(1)+{article.outlet}"
+        Article.objects.filter(pk=article.pk).update(outlet=hostile[article.outlet])
+    for source in (desk.ministry, desk.spokesperson, desk.anonymous, desk.afp):
+        hostile[source.name] = f"{trigger}SUM(1)+{source.name}"
+        Source.objects.filter(pk=source.pk).update(name=hostile[source.name])
+    for source_type in SourceType.objects.all():
+        hostile[source_type.name] = f"{trigger}SUM(1)+{source_type.name}"
+        SourceType.objects.filter(pk=source_type.pk).update(name=hostile[source_type.name])
+    cache.clear()
+
+    cells = set()
+    for slug in insights.figures(Claim.objects.all().insights()):
+        response = logged_in.get(reverse("insights_csv", args=[slug]))
+        assert response.status_code == 200
+        for row in csv_of(response):
+            for cell in row:
+                assert not cell.startswith(insights.FORMULA_STARTS), (slug, cell)
+                cells.add(cell)
+
+    assert {"'" + value for value in hostile.values()} <= cells
 
 
 def test_queue_filters_behind_the_bars(logged_in, desk):

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 from factcheck import services
 from factcheck.models import (
@@ -832,3 +833,36 @@ def test_article_create_refuses_text_no_database_keeps_alike(db, bad, field):
         services.article_create(actor=None, **values)
 
     assert not Article.objects.exists()
+
+
+def test_a_source_type_code_starting_with_a_dash_is_refused(editor):
+    # Django's slug validator allows a leading "-"; the claims CSV would then
+    # carry a cell a spreadsheet reads as a formula.
+    before = AuditEvent.objects.count()
+
+    with pytest.raises(services.DomainError, match="must start with a letter or a digit") as error:
+        services.source_type_create(actor=editor, name="Command", slug="-cmd")
+
+    assert error.value.field == "slug"
+    assert not SourceType.objects.filter(name="Command").exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_renaming_a_source_type_code_to_start_with_a_dash_is_refused(editor):
+    ministry = factories.source_type("ministry")
+
+    with pytest.raises(services.DomainError, match="must start with a letter or a digit"):
+        services.source_type_update(actor=editor, source_type=ministry, slug="-ministry")
+
+    assert SourceType.objects.get(pk=ministry.pk).slug == "ministry"
+
+
+def test_the_admin_shows_why_a_source_type_code_is_refused(admin_client):
+    response = admin_client.post(
+        reverse("admin:factcheck_sourcetype_add"),
+        {"slug": "-cmd", "name": "Command", "description": "", "position": 0},
+    )
+
+    assert response.status_code == 200
+    assert "must start with a letter or a digit" in response.content.decode()
+    assert not SourceType.objects.filter(slug="-cmd").exists()

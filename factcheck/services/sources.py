@@ -378,6 +378,16 @@ def _type_name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def _refuse_formula_slug(slug: str) -> None:
+    # A leading "-" passes Django's slug validator, but the slug is a cell of the
+    # claims CSV, where a spreadsheet would read "-cmd" as a formula.
+    if slug and not slug[:1].isalnum():
+        raise DomainError(
+            f"A source type's code must start with a letter or a digit, not “{slug[:1]}”.",
+            field="slug",
+        )
+
+
 def _refuse_type_name_taken(name: str, slug: str, exclude_pk: int | None = None) -> None:
     # Compared in Python: the list is short, and SQLite's LIKE folds ASCII case only.
     key = _type_name_key(name)
@@ -421,6 +431,7 @@ def source_type_create(
         raise DomainError("A source type needs a name.", field="name")
     # The slug is the code exports and filters use; it follows the name unless given.
     slug = (slug or "").strip() or slugify(name).replace("-", "_")[:50]
+    _refuse_formula_slug(slug)
     _refuse_type_name_taken(name, slug)
     source_type = SourceType(
         slug=slug, name=name, description=description.strip(), position=position
@@ -457,6 +468,7 @@ def source_type_update(
         _refuse_unattributed_change(source_type, "retired")
     if "slug" in fields and fields["slug"] != source_type.slug:
         _refuse_unattributed_change(source_type, "given another code")
+        _refuse_formula_slug(fields["slug"] or "")
     changes = _apply(source_type, fields)
     if not changes:
         return source_type
