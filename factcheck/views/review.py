@@ -825,6 +825,7 @@ def claim_span(request: HttpRequest, claim_id: int) -> HttpResponse:
             start=data["start"],
             end=data["end"],
             reason=data["reason"],
+            ask_if_near=True,
         ),
         form_name="span",
         permission="change_claim",
