@@ -63,7 +63,7 @@ def claim_create(
     less at an end) is refused with `NearDuplicate`, for the caller to ask the
     person first. The pending suggestions the new claim settles are decided.
     """
-    pass
+    _authorize(actor, "add_claim")
     # The text the span is checked against must be the one committed with it.
     article = _lock_article(article)
     text = _check_span(article, start, end, text, what="claim", field="text")
