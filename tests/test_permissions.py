@@ -1,6 +1,10 @@
 """Each role against every write endpoint: the expected status code, and no write where refused."""
 
+import inspect
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -9,7 +13,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from factcheck import services
-from factcheck.models import Article, Attribution, AuditEvent, Claim, EvidenceLink
+from factcheck.models import (
+    Article,
+    Attribution,
+    AuditEvent,
+    Claim,
+    EvidenceLink,
+    Note,
+    Source,
+    SourceType,
+    Suggestion,
+    SuggestionRun,
+)
+from factcheck.roles import ROLE_PERMISSIONS
 from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -268,3 +284,205 @@ def test_every_role_can_read(client, scene, role):
     ]
 
     assert [client.get(page).status_code for page in pages] == [200, 200, 200]
+
+
+# ---------------------------------------------------------------------------
+# Each service's own check: the views and the admin check too, but a command,
+# an import or a new view calling the service must meet the same refusal.
+
+
+def _checked_permissions() -> dict[str, str]:
+    """The services that check a permission themselves, read from their code."""
+    checked = {}
+    for name in services.__all__:
+        function = getattr(services, name)
+        if not inspect.isfunction(function):
+            continue
+        code = inspect.getsource(function)
+        if found := re.search(r'_authorize\(actor, "(\w+)"\)', code):
+            checked[name] = "factcheck." + found[1]
+        elif found := re.search(r'_authorize_accounts\(actor, "(\w+)"\)', code):
+            checked[name] = "auth." + found[1]
+        elif "_authorize_decision(actor)" in code:
+            checked[name] = "factcheck.add_claim"
+    return checked
+
+
+CHECKED_PERMISSIONS = _checked_permissions()
+
+
+def _lacks(role: str, permission: str) -> bool:
+    app, codename = permission.split(".")
+    return app != "factcheck" or codename not in ROLE_PERMISSIONS[role]
+
+
+@dataclass
+class Desk:
+    """One of each thing a service changes, each in a state the service accepts."""
+
+    article: Article
+    bare_article: Article
+    claim: Claim
+    proposed: Claim
+    signed: Claim
+    attribution: Attribution
+    link: EvidenceLink
+    note: Note
+    source: Source
+    other_source: Source
+    unused_type: SourceType
+    account: User
+    suggestion: Suggestion
+
+
+@pytest.fixture
+def desk(scene) -> Desk:
+    article = scene.claim.article
+    bare_article = factories.make_article(text="Bare\n\nNothing signed off here.")
+    run = SuggestionRun.objects.create(article=article)
+    phrase = "A fourth."
+    start = article.text.index(phrase)
+    [suggestion] = services.suggestion_run_record(
+        run=run,
+        proposals=[
+            services.ProposedSuggestion(
+                claim_start=start,
+                claim_end=start + len(phrase),
+                claim_text=phrase,
+                source_type_slug="unattributed",
+                confidence=0.9,
+            )
+        ],
+    ).stored
+    return Desk(
+        article=article,
+        bare_article=bare_article,
+        claim=scene.claim,
+        proposed=scene.proposed,
+        signed=scene.signed,
+        attribution=Attribution.objects.get(pk=scene.attribution_id),
+        link=EvidenceLink.objects.get(pk=scene.evidence_id),
+        note=services.note_add(actor=None, claim=scene.claim, body="Call the ministry."),
+        source=factories.make_source("Health Ministry"),
+        other_source=factories.make_source("Ministry of Finance"),
+        unused_type=services.source_type_create(actor=None, name="Leaflet"),
+        account=factories.make_user("Viewer", username="someone"),
+        suggestion=suggestion,
+    )
+
+
+# Each service that checks a permission: the permission, and a valid call built from the desk.
+SERVICE_CALLS: dict[str, tuple[str, Callable[[Desk], dict[str, Any]]]] = {
+    "account_create": (
+        "auth.add_user",
+        lambda d: {"username": "newcomer", "password": "pw-for-tests-123"},
+    ),
+    "account_update": ("auth.change_user", lambda d: {"user": d.account, "is_active": False}),
+    "account_delete": ("auth.delete_user", lambda d: {"user": d.account}),
+    "article_create": (
+        "factcheck.add_article",
+        lambda d: {"title": "New", "text": "New\n\nA new article."},
+    ),
+    "article_update": (
+        "factcheck.change_article",
+        lambda d: {"article": d.article, "outlet": "Another outlet"},
+    ),
+    "article_delete": ("factcheck.delete_article", lambda d: {"article": d.bare_article}),
+    "attribution_add": (
+        "factcheck.add_attribution",
+        lambda d: {"claim": d.claim, "source": d.source},
+    ),
+    "attribution_update": (
+        "factcheck.change_attribution",
+        lambda d: {"attribution": d.attribution, "cue": "told"},
+    ),
+    "attribution_remove": (
+        "factcheck.delete_attribution",
+        lambda d: {"attribution": d.attribution},
+    ),
+    "claim_create": (
+        "factcheck.add_claim",
+        lambda d: {
+            "article": d.article,
+            "start": d.article.text.index("A fourth."),
+            "end": d.article.text.index("A fourth.") + len("A fourth."),
+            "text": "A fourth.",
+        },
+    ),
+    "claim_update": (
+        "factcheck.change_claim",
+        lambda d: {"claim": d.claim, "rationale": "Rewritten."},
+    ),
+    "claim_set_status": (
+        "factcheck.change_claim",
+        lambda d: {"claim": d.claim, "status": "in_progress"},
+    ),
+    "claim_delete": ("factcheck.delete_claim", lambda d: {"claim": d.claim}),
+    "verdict_sign_off": ("factcheck.sign_off_claim", lambda d: {"claim": d.proposed}),
+    "claim_reopen": (
+        "factcheck.reopen_claim",
+        lambda d: {"claim": d.signed, "reason": "New evidence."},
+    ),
+    "claim_undo": ("factcheck.change_claim", lambda d: {"claim": d.claim}),
+    "claim_redo": ("factcheck.change_claim", lambda d: {"claim_id": d.claim.pk}),
+    "evidence_add": (
+        "factcheck.add_evidencelink",
+        lambda d: {"claim": d.claim, "url": "https://example.org/new"},
+    ),
+    "evidence_remove": ("factcheck.delete_evidencelink", lambda d: {"link": d.link}),
+    "note_add": ("factcheck.add_note", lambda d: {"claim": d.claim, "body": "A note."}),
+    "note_delete": ("factcheck.delete_note", lambda d: {"note": d.note}),
+    "source_create": (
+        "factcheck.add_source",
+        lambda d: {"name": "New source", "source_type": d.source.source_type},
+    ),
+    "source_update": (
+        "factcheck.change_source",
+        lambda d: {"source": d.source, "affiliation": "Government"},
+    ),
+    "source_delete": ("factcheck.delete_source", lambda d: {"source": d.source}),
+    "source_merge": (
+        "factcheck.merge_source",
+        lambda d: {"source": d.source, "into": d.other_source},
+    ),
+    "source_replace": (
+        "factcheck.delete_source",
+        lambda d: {"source": d.source, "by": d.other_source},
+    ),
+    "source_type_create": ("factcheck.add_sourcetype", lambda d: {"name": "Pamphlet"}),
+    "source_type_update": (
+        "factcheck.change_sourcetype",
+        lambda d: {"source_type": d.unused_type, "name": "Flyer"},
+    ),
+    "source_type_delete": ("factcheck.delete_sourcetype", lambda d: {"source_type": d.unused_type}),
+    "suggestion_accept": ("factcheck.add_claim", lambda d: {"suggestion": d.suggestion}),
+    "suggestion_reject": ("factcheck.add_claim", lambda d: {"suggestion": d.suggestion}),
+    "suggestions_accept_above": (
+        "factcheck.add_claim",
+        lambda d: {"article": d.article, "threshold": 0.5},
+    ),
+}
+
+
+def test_every_service_that_checks_a_permission_has_a_call_here():
+    assert {name: call[0] for name, call in SERVICE_CALLS.items()} == CHECKED_PERMISSIONS
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        (name, role)
+        for name, (permission, _) in SERVICE_CALLS.items()
+        for role in ("Viewer", "Reviewer", "Editor")
+        if _lacks(role, permission)
+    ],
+)
+def test_a_service_refuses_a_role_without_its_permission(desk, name, role):
+    actor = factories.make_user(role)
+    kwargs = SERVICE_CALLS[name][1](desk)
+    events = AuditEvent.objects.count()
+
+    with pytest.raises(services.NotAllowed):
+        getattr(services, name)(actor=actor, **kwargs)
+
+    assert AuditEvent.objects.count() == events
