@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from factcheck import services
+from factcheck import filters, services
 from factcheck.filters import CLAIM_SORTS
 from factcheck.models import AuditEvent, Claim, VerificationStatus
 from factcheck.views import activity as activity_views
@@ -292,3 +292,64 @@ def test_the_slow_filters_read_their_index_in_the_page_order(claims, reviewer, p
         assert index in plan
     else:
         assert index in plan or "claim_updated" in plan
+
+
+def signed_cursor(model, keys, values) -> str:
+    return filters.cursor_signer(model, keys).sign_object(values)
+
+
+# Values of the wrong type for the sort keys (a time and an id; a title, ids and offsets),
+# each in a cursor the server's own key signed: the type check behind the signature
+# must refuse them all the same.
+WRONG_TYPES = [
+    [None, 1],
+    ["2026-03-01T09:30:00+00:00", None],
+    ["2026-03-01T09:30:00+00:00", "one"],
+    ["2026-03-01T09:30:00+00:00", 1.5],
+    [True, 1],
+    [[], 1],
+    [{"id": 1}, 1],
+    ["2026-03-01T09:30:00+00:00", [1]],
+]
+
+
+@pytest.mark.parametrize("direction", ["after", "before"])
+@pytest.mark.parametrize("values", WRONG_TYPES)
+def test_a_signed_cursor_of_the_wrong_value_types_is_refused_with_a_message(
+    logged_in, claims, values, direction
+):
+    cursor = signed_cursor(Claim, CLAIM_SORTS["-updated"][1], values)
+
+    response = logged_in.get(QUEUE, {direction: cursor, "page": 2})
+
+    assert response.status_code == 400
+    assert f"Page link ({direction}): This page link was not made by the workbench" in (
+        response.content.decode()
+    )
+    assert listed(response) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[None, None, None, None], ["A story", "1", 0, "end"], ["A story", 1, -(2**40), 3]],
+)
+def test_a_signed_cursor_of_the_wrong_types_for_the_article_order_is_refused(
+    logged_in, claims, values
+):
+    cursor = signed_cursor(Claim, CLAIM_SORTS["article"][1], values)
+
+    response = logged_in.get(QUEUE, {"sort": "article", "after": cursor})
+
+    assert response.status_code == 400
+    assert "This page link was not made by the workbench" in response.content.decode()
+
+
+@pytest.mark.parametrize("values", [[None], ["seven"], [1.5], [[7]], [2**70]])
+def test_a_signed_activity_cursor_of_the_wrong_type_is_refused(logged_in, claims, values):
+    cursor = signed_cursor(AuditEvent, ("-id",), values)
+
+    response = logged_in.get(ACTIVITY, {"after": cursor})
+
+    assert response.status_code == 400
+    assert "This page link was not made by the workbench" in response.content.decode()
+    assert response.context["page"].items == []
