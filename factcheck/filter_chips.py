@@ -57,13 +57,16 @@ def chips(
     cleaned = getattr(form, "cleaned_data", {})
     found = []
     for parameter, name in parameters_of(form).items():
-        values = [value for value in query.getlist(parameter) if value != ""]
-        if name not in names or not values or name in form.errors:
+        if name not in names or name in form.errors or query.get(parameter, "") == "":
             continue
         field = form.fields[name]
         value = cleaned.get(name)
         if isinstance(value, slice):  # a date range: each end is a parameter of its own
             value = value.start if parameter.endswith("_after") else value.stop
+        if value is None or value == "":
+            continue  # what the form read (the last value) says nothing
+        # The form reads a parameter's last value; only that one is carried on.
+        values = [query[parameter]]
         label = _range_label(filterset, name, parameter) or field.label or name
         rest = query.copy()
         rest.pop(parameter, None)
@@ -72,7 +75,7 @@ def chips(
                 parameter=parameter,
                 values=values,
                 label=str(label),
-                shown=_shown(field, name, value if value is not None else values[0], me),
+                shown=_shown(field, name, value, me),
                 remove=base + (f"?{rest.urlencode()}" if rest else ""),
             )
         )

@@ -191,7 +191,16 @@ def test_on_a_terminal_progress_is_a_bar(tmp_path):
             progress.say(f"imported #{n}")
             progress.advance()
         progress.finish("4 imported.")
-    drawn = os.read(main, 65536).decode()
+    drawn = b""
+    while True:  # everything written, until the closed terminal answers EIO
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    drawn = drawn.decode()
     os.close(main)
 
     assert "Importing: 100%" in drawn
