@@ -15,8 +15,18 @@ from tqdm import tqdm
 class Progress:
     """Count `total` steps of `what`, drawing a bar when `out` is a terminal."""
 
-    def __init__(self, *, total: int, what: str, out: IO[str] | None = None, unit: str = "step"):
+    def __init__(
+        self,
+        *,
+        total: int,
+        what: str,
+        out: IO[str] | None = None,
+        unit: str = "step",
+        every: int | None = None,
+    ):
+        """`every`: without a terminal, say how far it is each `every` steps (none: never)."""
         self.out = out if out is not None else sys.stdout
+        self.every = every
         self.total = total
         self.what = what
         self.done = 0
@@ -39,6 +49,8 @@ class Progress:
         self.done += steps
         if self.bar is not None:
             self.bar.update(steps)
+        elif self.every and (self.done % self.every == 0 or self.done == self.total):
+            self._write(f"[{self.done}/{self.total}] {self.what}")
 
     def step(self, line: str) -> None:
         """Start the next step, saying what it is."""

@@ -43,6 +43,10 @@ def test_train_suggester_counts_cue_lemmas_and_kept_prepositions(tmp_path):
     nouns = (tmp_path / "learned_source_nouns.tsv").read_text()
     assert "\ngroup\t1\n" in nouns or "\nsurvey\t1\n" in nouns
     assert "2 article(s)" in out.getvalue()
+    # Without a terminal, how far it is, then what was done and how long it took.
+    assert "[1/2] Counting cues" in out.getvalue()
+    assert "[2/2] Labelling candidates" in out.getvalue()
+    assert "Cues counted in 2 article(s). (" in out.getvalue()
 
 
 def test_train_suggester_never_reads_the_test_split(tmp_path):

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from factcheck.progress import Progress
 from factcheck.suggest import learn, lexicons, polnear, rank
 
 
@@ -60,8 +61,11 @@ class Command(BaseCommand):
         stats = learn.CueStatistics()
         started = time.monotonic()
         texts = (d.text for d in documents)
+        progress = self._progress(documents, "Counting cues")
         for document, doc in zip(documents, nlp.pipe(texts, batch_size=8), strict=True):
             stats.add(doc, document.claims)
+            progress.advance()
+        progress.finish(f"Cues counted in {stats.documents} article(s).")
         rows = stats.lexicon(min_count=options["min_count"], min_ratio=options["min_ratio"])
         corpus = "github.com/networkdynamics/PolNeAR" + (
             f" @ {options['commit']}" if options["commit"] else ""
@@ -96,6 +100,13 @@ class Command(BaseCommand):
             return
         self._train_model(documents, corpus, options)
 
+    def _progress(self, documents, what: str) -> Progress:
+        """A bar on a terminal, otherwise a line at each tenth of the articles."""
+        every = max(len(documents) // 10, 1)
+        return Progress(
+            total=len(documents), what=what, out=self.stdout, unit="article", every=every
+        )
+
     def _train_model(self, documents, corpus: str, options) -> None:
         from factcheck.suggest.core import suggest_text
 
@@ -103,11 +114,14 @@ class Command(BaseCommand):
         lexicons.learned_source_nouns.cache_clear()
         started = time.monotonic()
         rows, references = [], 0
+        progress = self._progress(documents, "Labelling candidates")
         for document in documents:
             candidates: list = []
             suggest_text(document.text, options["model"], collect=candidates)
             rows += learn.label_candidates(document.text, document.claims, candidates)
             references += sum(1 for c in document.claims if c.get("source_span"))
+            progress.advance()
+        progress.finish(f"{len(rows)} candidate(s) labelled.")
         data = learn.train_ranker(rows, references)
         data["card"] = {
             "what": "Keeps or drops each candidate attribution found by a learnt cue lemma "
