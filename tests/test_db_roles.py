@@ -87,6 +87,24 @@ def connect_as(role: str, password: str) -> psycopg.Connection:
     )
 
 
+def app_environment(role: str, password: str, tmp_path: Path) -> dict[str, str]:
+    """Production settings for a child process that connects as the application's role."""
+    database = connection.settings_dict
+    url = (
+        f"postgres://{role}:{password}@{database['HOST'] or 'localhost'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
+        "SECRET_KEY": "app-role-test-" + "k" * 40,
+        "AUDIT_KEY": settings.AUDIT_KEY,
+        "FACTCHECK_AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.jsonl"),
+        "DEBUG": "false",
+    }
+
+
 def refusal(app: psycopg.Connection, statement: str) -> type[Exception] | None:
     """The error class PostgreSQL answers the statement with (None if it was done)."""
     try:
@@ -208,11 +226,6 @@ def test_the_app_runs_as_its_role(app_role, tmp_path):
     role, password = app_role
     factories.make_claim()
     call_command("grant_app_role", role, "--password", password, stdout=io.StringIO())
-    database = connection.settings_dict
-    url = (
-        f"postgres://{role}:{password}@{database['HOST'] or 'localhost'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
     script = (
         "from factcheck import services; from tests import factories; "
         "source = factories.make_source('Made by the app role'); "
@@ -220,15 +233,7 @@ def test_the_app_runs_as_its_role(app_role, tmp_path):
         "services.attribution_add(actor=None, claim=claim, source=source); "
         "services.claim_set_status(actor=None, claim=claim, status='in_progress')"
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
-        "SECRET_KEY": "app-role-test-" + "k" * 40,
-        "AUDIT_KEY": settings.AUDIT_KEY,
-        "FACTCHECK_AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.jsonl"),
-        "DEBUG": "false",
-    }
+    env = app_environment(role, password, tmp_path)
 
     wrote = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", script],
@@ -290,20 +295,7 @@ def test_replay_as_the_app_role_finds_rows_changed_by_the_app_role(app_role, tmp
     with connect_as(role, password) as app:
         for sql_text, _, _ in changes.values():
             app.execute(sql_text, [True] if "%s" in sql_text else [])
-    database = connection.settings_dict
-    url = (
-        f"postgres://{role}:{password}@{database['HOST'] or 'localhost'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
-        "SECRET_KEY": "app-role-test-" + "k" * 40,
-        "AUDIT_KEY": settings.AUDIT_KEY,
-        "FACTCHECK_AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.jsonl"),
-        "DEBUG": "false",
-    }
+    env = app_environment(role, password, tmp_path)
 
     verified = subprocess.run(
         [sys.executable, "manage.py", "verify_audit", "--replay"],
