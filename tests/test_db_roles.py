@@ -224,7 +224,8 @@ def test_grant_app_role_says_what_to_do_when_the_owner_may_not_create_roles(app_
 def test_the_app_runs_as_its_role(app_role, tmp_path):
     """The services, the chain lock and verify_audit all work without ownership."""
     role, password = app_role
-    factories.make_claim()
+    # A text of its own: the child's factories count from 1 again.
+    factories.make_claim(article=factories.make_article(text="Before\n\nThe port reopened."))
     call_command("grant_app_role", role, "--password", password, stdout=io.StringIO())
     script = (
         "from factcheck import services; from tests import factories; "
@@ -256,18 +257,33 @@ def test_the_app_runs_as_its_role(app_role, tmp_path):
     assert "Audit chain intact" in verified.stdout
     assert CheckpointRecord.objects.count() == 1
 
-    # The store gone: the role that runs the app finds it, from the database's record.
-    (tmp_path / "checkpoints.jsonl").unlink()
-    missing = subprocess.run(
-        [sys.executable, "manage.py", "verify_audit", "--replay"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    # A store put back from an older copy, emptied, or gone: the role that runs the app
+    # finds each from the database's record of the checkpoints written.
+    store = tmp_path / "checkpoints.jsonl"
+    older = store.read_text()
+    again = subprocess.run(
+        [sys.executable, "manage.py", "verify_audit"], cwd=ROOT, env=env, capture_output=True
     )
+    assert again.returncode == 0, again.stderr
+    found = {}
+    for case, tamper in (
+        ("older copy", lambda: store.write_text(older)),
+        ("emptied", lambda: store.write_text("")),
+        ("gone", store.unlink),
+    ):
+        tamper()
+        found[case] = subprocess.run(
+            [sys.executable, "manage.py", "verify_audit", "--replay"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
 
-    assert missing.returncode != 0
-    assert "checkpoints.jsonl is missing" in missing.stderr
+    assert all(run.returncode != 0 for run in found.values())
+    assert "an older copy was put back" in found["older copy"].stderr
+    assert "(it was emptied)" in found["emptied"].stderr
+    assert "checkpoints.jsonl is missing" in found["gone"].stderr
 
 
 @sqlite_only
