@@ -91,3 +91,28 @@ def test_filtering_by_outlet_counts_only_its_claims_and_links_back_to_the_queue(
     expect(page.locator("#insights-total")).to_contain_text("4 claims, 3 attributions")
     page.get_by_role("link", name="These claims in the queue").click()
     page.wait_for_url("**/claims/?outlet=The+Courier")
+
+
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_each_anonymity_bar_opens_as_many_claims_as_it_counts(
+    page: Page, live_server, desk, viewport
+):
+    # Two named sources on one claim: two attributions, one claim.
+    spokesman = factories.make_source("Health spokesman", type_slug="named_spokesperson")
+    services.attribution_add(actor=None, claim=desk[2], source=spokesman)
+    page.set_viewport_size(viewport)
+    log_in(page, live_server, "rita")
+    page.goto(f"{live_server.url}/insights/")
+    bars = page.locator("#figure-anonymity svg a")
+    # Named sources only (1) and anonymous with no reason (2); an empty bar has no link.
+    expect(bars).to_have_count(2)
+    labels = bars.evaluate_all("links => links.map((link) => link.getAttribute('aria-label'))")
+
+    for label in labels:
+        count = int(label.split(": ")[1].split(" ")[0])
+        page.locator(f'#figure-anonymity svg a[aria-label="{label}"]').click()
+        page.wait_for_url("**/claims/?anonymity=*")
+        expect(page.locator("#results tbody tr")).to_have_count(count)
+        page.go_back()
+        expect(bars).to_have_count(2)
+    assert [int(label.split(": ")[1].split(" ")[0]) for label in labels] == [1, 2]
