@@ -578,16 +578,25 @@ def data_version() -> tuple:
         return tuple(cursor.fetchone())
 
 
-def cached_insights(claims: QuerySet) -> Insights:
-    """The figures of `claims`, from the memo when nothing has changed since they were counted."""
-    if not CACHE_SECONDS:
-        return insights(claims)
+def cache_key(claims: QuerySet) -> str | None:
+    """The cache key of the figures of `claims` as the data stands now (None: nothing to count).
+
+    It names the selection's SQL and the data's version, so every app server sharing the
+    cache computes the same key for the same figures, and a change makes a new one.
+    """
     try:
         sql, params = claims.order_by().query.sql_with_params()
     except EmptyResultSet:
-        return insights(claims)
+        return None
     selection = repr((connections[claims.db].vendor, sql, params, data_version()))
-    key = "factcheck:insights:" + hashlib.sha256(selection.encode()).hexdigest()
+    return "factcheck:insights:" + hashlib.sha256(selection.encode()).hexdigest()
+
+
+def cached_insights(claims: QuerySet) -> Insights:
+    """The figures of `claims`, from the cache when nothing has changed since they were counted."""
+    key = cache_key(claims) if CACHE_SECONDS else None
+    if key is None:
+        return insights(claims)
     data = cache.get(key)
     if data is None:
         data = insights(claims)

@@ -176,6 +176,19 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         "timeout": 30,
     }
 
+# Figures counted afresh (Insights) are kept in the cache, under a key that names the data
+# they were counted from. Several app servers share them through Redis when REDIS_URL is
+# set; without it each process keeps its own in memory.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("FACTCHECK_CACHE_PREFIX", "factcheck"),
+        }
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background tasks (the attribution suggester) are rows in the database that
