@@ -32,6 +32,7 @@ from factcheck import (
 )
 from factcheck.forms import OffsetField
 from factcheck.models import (
+    NO_VERSION,
     Article,
     Attribution,
     AuditEvent,
@@ -1201,10 +1202,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return [field.name for field in self.model._meta.fields]
 
 
+@admin.display(description="suggester version", ordering="model_version")
+def suggester_version(obj: Suggestion | SuggestionRun) -> str:
+    return obj.model_version or NO_VERSION
+
+
 @admin.register(SuggestionRun)
 class SuggestionRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "article", "state", "count", "model_name", "created_at", "finished_at"]
-    list_filter = ["state", "model_name", "created_at"]
+    list_display = [
+        "id",
+        "article",
+        "state",
+        "count",
+        "model_name",
+        suggester_version,
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["state", "model_name", "model_version", "created_at"]
     list_select_related = ["article"]
     search_fields = ["article__title", "error"]
     autocomplete_fields = ["article"]
@@ -1223,8 +1238,9 @@ class SuggestionAdmin(ReadOnlyAdmin):
         "confidence",
         "state",
         "decided_by",
+        suggester_version,
     ]
-    list_filter = ["state", "source_type_slug", "named", "quote_mode"]
+    list_filter = ["state", "model_version", "source_type_slug", "named", "quote_mode"]
     list_select_related = ["article", "decided_by"]
     search_fields = ["claim_text", "source_text", "canonical_source", "article__title"]
     actions = ["accept_selected", "reject_selected"]

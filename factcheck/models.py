@@ -5,6 +5,7 @@ goes through `factcheck.services`, which validates, saves and audits.
 """
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -496,6 +497,10 @@ class SuggestionState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# How a suggestion made before the suggester's version was recorded shows its version.
+NO_VERSION = "before versions were recorded"
+
+
 class SuggestionRunQuerySet(models.QuerySet):
     def with_counts(self) -> "SuggestionRunQuerySet":
         """Annotate each run with how many of its suggestions are in each state."""
@@ -526,6 +531,12 @@ class SuggestionRun(models.Model):
     error = models.TextField(blank=True, help_text="Why the run failed.")
     model_name = models.CharField(
         max_length=200, blank=True, help_text="The spaCy pipeline the suggester used."
+    )
+    model_version = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The suggester's version (rules and learnt files) that ran; empty for runs "
+        "made before versions were recorded.",
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -578,6 +589,34 @@ class SuggestionQuerySet(models.QuerySet):
             counts[row["state"]] = row["n"]
         return counts
 
+    def by_model_version(self) -> list[dict[str, Any]]:
+        """Per suggester version, in one query: how many it made, how many are in each state,
+        and the share of the reviewed ones that were kept (accepted as is or edited); the
+        newest version (by its first suggestion) first, those made before versions were
+        recorded last."""
+        rows = (
+            self.order_by()
+            .values("model_version")
+            .annotate(
+                made=models.Count("id"),
+                first_made=models.Min("created_at"),
+                **{
+                    state: models.Count("id", filter=models.Q(state=state))
+                    for state in SuggestionState.values
+                },
+            )
+        )
+        found = []
+        for row in rows:
+            kept = row[SuggestionState.ACCEPTED] + row[SuggestionState.EDITED]
+            reviewed = kept + row[SuggestionState.REJECTED]
+            row["version"] = row["model_version"] or NO_VERSION
+            row["reviewed"] = reviewed
+            row["acceptance"] = kept / reviewed if reviewed else None
+            found.append(row)
+        found.sort(key=lambda row: (bool(row["model_version"]), row["first_made"]), reverse=True)
+        return found
+
     def precision(self) -> float | None:
         """The share of decided suggestions that reviewers accepted as proposed or edited."""
         counts = self.state_counts()
@@ -623,6 +662,12 @@ class Suggestion(models.Model):
         help_text='The full name the mention refers to ("John Kirby" for "he").',
     )
     confidence = models.FloatField(help_text="0–1; above 0.8 should be safe to accept.")
+    model_version = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The suggester's version (rules and learnt files) that made it; empty for "
+        "suggestions made before versions were recorded.",
+    )
     state = models.CharField(
         max_length=20, choices=SuggestionState.choices, default=SuggestionState.PENDING
     )

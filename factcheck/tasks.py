@@ -3,6 +3,7 @@
 from django.tasks import task
 
 from factcheck import checkpoints
+from factcheck.suggest.version import suggester_version
 
 
 @task
@@ -44,7 +45,9 @@ def suggest_article(article_id: int, run_id: int | None = None) -> dict:
             # The article (and its runs) was deleted after the task was queued.
             return {"article": article_id, "run": run_id, "state": "gone"}
     model = getattr(settings, "FACTCHECK_SPACY_MODEL", None)
-    started = services.suggestion_run_start(run=run, model_name=model or "")
+    started = services.suggestion_run_start(
+        run=run, model_name=model or "", model_version=suggester_version()
+    )
     if started is None:
         run.refresh_from_db()
         return {"article": article_id, "run": run.pk, "state": run.state, "count": run.count}

@@ -178,8 +178,13 @@ def suggestions_request(*, actor, article: Article, enqueue: bool = True) -> Sug
     return run
 
 
-def suggestion_run_start(*, run: SuggestionRun, model_name: str = "") -> SuggestionRun | None:
+def suggestion_run_start(
+    *, run: SuggestionRun, model_name: str = "", model_version: str = ""
+) -> SuggestionRun | None:
     """Take a queued run for this process and mark it running; None if it is not queued.
+
+    `model_version` (`factcheck.suggest.version`) goes on the run and on every
+    suggestion it stores, so that reviewers' decisions count per version.
 
     Bookkeeping of the task, not a domain change: not audited. The update is
     conditional, so a run is never carried out twice (a task queued twice, or
@@ -189,6 +194,7 @@ def suggestion_run_start(*, run: SuggestionRun, model_name: str = "") -> Suggest
         state=SuggestionRunState.RUNNING,
         started_at=timezone.now(),
         model_name=model_name,
+        model_version=model_version[:40],
         error="",
     )
     if not taken:
@@ -363,7 +369,14 @@ def suggestion_run_record(
             outcome.skipped.append((proposal, reason))
             continue
         known[0].add(proposal.span_key)
-        outcome.stored.append(Suggestion(article=article, run=run, **_proposal_fields(proposal)))
+        outcome.stored.append(
+            Suggestion(
+                article=article,
+                run=run,
+                model_version=run.model_version,
+                **_proposal_fields(proposal),
+            )
+        )
     Suggestion.objects.bulk_create(outcome.stored)
     run.state = SuggestionRunState.DONE
     run.count = len(outcome.stored)
@@ -378,6 +391,7 @@ def suggestion_run_record(
             "count": [None, run.count],
             "skipped": [None, len(outcome.skipped)],
             "requested_by": [None, _audit_value(run.requested_by)],
+            **({"model_version": [None, run.model_version]} if run.model_version else {}),
         },
         f"Suggester pipeline {run.model_name}" if run.model_name else "",
     )

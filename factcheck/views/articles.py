@@ -78,14 +78,25 @@ def _with_suggestion_state(articles: list[Article]) -> bool:
     return any(run.is_active for run in runs.values())
 
 
-def _suggestion_record() -> dict[str, Any] | None:
-    """Count the reviewers' decisions on suggestions so far; None before the first one."""
-    counts = Suggestion.objects.state_counts()
-    decided = counts["accepted"] + counts["edited"] + counts["rejected"]
-    if not decided:
-        return None
-    kept = counts["accepted"] + counts["edited"]
-    return {**counts, "decided": decided, "kept_percent": round(100 * kept / decided)}
+def _suggestion_record() -> dict[str, Any]:
+    """Count the reviewers' decisions on suggestions, per suggester version and in all.
+
+    One query: the totals are the sum of the versions' rows. `decided` is 0 before
+    the first decision, `versions` empty before the first suggestion.
+    """
+    versions = Suggestion.objects.by_model_version()
+    totals = {
+        state: sum(row[state] for row in versions)
+        for state in ("accepted", "edited", "rejected", "pending")
+    }
+    decided = totals["accepted"] + totals["edited"] + totals["rejected"]
+    kept = totals["accepted"] + totals["edited"]
+    return {
+        **totals,
+        "decided": decided,
+        "kept_percent": round(100 * kept / decided) if decided else None,
+        "versions": versions,
+    }
 
 
 @require_GET
