@@ -1,14 +1,17 @@
-"""Learn the suggester's cue words from PolNeAR's train split (no database)."""
+"""Learn the suggester's cue words from PolNeAR's train split (and the desk's reviewed articles)."""
 
 import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
+from factcheck import desk_training
 from factcheck.progress import Progress
-from factcheck.suggest import learn, lexicons, polnear, rank
+from factcheck.suggest import evaluate, learn, lexicons, polnear, rank
 
 
 class Command(BaseCommand):
@@ -48,12 +51,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--limit", type=int, metavar="N", help="Only the first N articles.")
         parser.add_argument("--model", help="The spaCy pipeline (default: FACTCHECK_SPACY_MODEL).")
+        parser.add_argument(
+            "--include-workbench",
+            action="store_true",
+            help="Also learn from the desk's reviewed articles (accepted, edited and rejected "
+            "suggestions, claims marked by hand), holding one in five back; print PolNeAR dev "
+            "figures (of the first --limit articles) and figures on the held-back articles "
+            "before and after. Reads the database.",
+        )
 
     def handle(self, *args, **options):
         try:
             documents = polnear.read_split(options["polnear"], "train", limit=options["limit"])
         except polnear.PolnearError as error:
             raise CommandError(str(error), returncode=2) from None
+        desk = self._desk(options) if options["include_workbench"] else None
+        if desk is not None:
+            documents = documents + desk.train
         from factcheck.suggest.pipeline import DEFAULT_MODEL, load
 
         model = options["model"] or getattr(settings, "FACTCHECK_SPACY_MODEL", None)
@@ -70,6 +84,8 @@ class Command(BaseCommand):
         corpus = "github.com/networkdynamics/PolNeAR" + (
             f" @ {options['commit']}" if options["commit"] else ""
         )
+        if desk is not None:
+            corpus += f"; and {len(desk.train)} reviewed article(s) of the desk"
         rebuild = (
             "Rebuilt by: python manage.py train_suggester --polnear DIR "
             f"--min-count {options['min_count']} --min-ratio {options['min_ratio']}"
@@ -96,9 +112,10 @@ class Command(BaseCommand):
             f"{len(rows)} cue lemma(s), {len(nouns)} source noun(s) from {stats.documents} "
             f"article(s) in {time.monotonic() - started:.0f} s -> {folder}"
         )
-        if options["no_model"]:
-            return
-        self._train_model(documents, corpus, options)
+        if not options["no_model"]:
+            self._train_model(documents, corpus, options)
+        if desk is not None:
+            self._measure_after(desk, options)
 
     def _progress(self, documents, what: str) -> Progress:
         """A bar on a terminal, otherwise a line at each tenth of the articles."""
@@ -118,6 +135,8 @@ class Command(BaseCommand):
         for document in documents:
             candidates: list = []
             suggest_text(document.text, options["model"], collect=candidates)
+            # A desk article is reviewed in part: keep only what the desk decided.
+            candidates = desk_training.decided_candidates(document, candidates)
             rows += learn.label_candidates(document.text, document.claims, candidates)
             references += sum(1 for c in document.claims if c.get("source_span"))
             progress.advance()
@@ -144,3 +163,81 @@ class Command(BaseCommand):
             f"held-out F1 {data['held_out_f1']} in {time.monotonic() - started:.0f} s "
             f"-> {options['model_file']}"
         )
+
+    # Learning from the desk (--include-workbench): see factcheck/desk_training.py.
+
+    def _desk(self, options) -> "DeskRun":
+        """Read the reviewed articles, hold a part back, and score the suggester as it is."""
+        try:
+            documents = desk_training.desk_documents()
+        except DatabaseError as error:
+            raise CommandError(
+                f"Cannot read the workbench's database ({error}); run migrate first, or "
+                "train without --include-workbench.",
+                returncode=2,
+            ) from None
+        except evaluate.AnnotationError as error:
+            raise CommandError(
+                f"A reviewed article cannot be read: {error}", returncode=2
+            ) from None
+        if not documents:
+            raise CommandError(
+                "No reviewed article in the workbench: none has a suggestion accepted, edited "
+                "or rejected, or a claim marked by hand. Nothing was learnt or written; review "
+                "some suggestions first, or train without --include-workbench.",
+                returncode=1,
+            )
+        train, held = desk_training.hold_back(documents)
+        self.stdout.write(
+            f"The desk: {len(documents)} reviewed article(s), {len(train)} to train on, "
+            f"{len(held)} held back to measure on"
+            + (" (one article: nothing held back)" if not held else "")
+            + "."
+        )
+        run = DeskRun(train=train, held=held, dev=self._dev(options))
+        run.before = self._scores(run, options)
+        return run
+
+    def _dev(self, options) -> list:
+        try:
+            return polnear.read_split(options["polnear"], "dev", limit=options["limit"])
+        except polnear.PolnearError as error:
+            self.stdout.write(f"No PolNeAR dev figures: {error}.")
+            return []
+
+    def _scores(self, run: "DeskRun", options) -> dict:
+        """Score the suggester on PolNeAR dev and on the held-back desk articles."""
+        from factcheck.suggest import suggest
+        from factcheck.suggest.records import to_annotation
+
+        model = options["model"] or getattr(settings, "FACTCHECK_SPACY_MODEL", None)
+        kwargs = {"model": model} if model else {}
+
+        def predict(text: str) -> list[dict]:
+            return [to_annotation(s) for s in suggest(text, **kwargs)]
+
+        return {
+            "dev": desk_training.score(run.dev, predict),
+            "held": desk_training.score(run.held, predict),
+        }
+
+    def _measure_after(self, run: "DeskRun", options) -> None:
+        """Score again with the files just written, and print before and after."""
+        model_file = rank.MODEL_PATH if options["no_model"] else options["model_file"]
+        with desk_training.suggester_reading(options["output_dir"], model_file):
+            after = self._scores(run, options)
+        for key, title in (("dev", "PolNeAR dev"), ("held", "Held-back desk articles")):
+            if run.before[key] is not None:
+                self.stdout.write(
+                    desk_training.format_comparison(title, run.before[key], after[key])
+                )
+
+
+@dataclass
+class DeskRun:
+    """The desk's articles for one training: to train on, held back, and PolNeAR dev."""
+
+    train: list
+    held: list
+    dev: list
+    before: dict = field(default_factory=dict)
