@@ -12,8 +12,10 @@ from .records import Span, Suggestion
 from .resolve import PERSON_TYPES, Entry, Registry
 from .segment import Paragraph, paragraphs, quotes
 from .sources import (
+    INDEFINITE_PEOPLE,
     anonymity,
     antecedent,
+    article_people,
     classify,
     dateline,
     entity_tokens,
@@ -24,6 +26,7 @@ from .sources import (
     mention_span,
     person_of,
     plain_name,
+    pronoun_type,
     role_words,
     subject_of,
 )
@@ -550,7 +553,11 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
         else:
             d.canonical = plain_name(mention)
         if is_pron:
-            d.source_type = "named_individual" if head.lower_ in ("he", "she") else "organization"
+            d.source_type = pronoun_type(head.lower_)
+    if entry is None and not is_pron:
+        # a person the article names elsewhere with an office, a role or an outlet
+        # ("Trump" after "Republican nominee Donald Trump"), whatever NER called this mention
+        d.source_type = registry.person_type(d.canonical, d.source_type)
     plural = head.tag_ in ("NNS", "NNPS") or head.lower_ == "they"
     words = [t.lower_ for t in head.doc[d.first.i : d.last.i + 1]]
     gender = _gender_of_words(words + role_words(head)) if not is_pron else None
@@ -586,6 +593,8 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
         and not any(t.pos_ == "PROPN" for t in head.doc[d.first.i : d.last.i + 1])
     ):
         d.named = False  # "critics", "a witness", "the manager, who gave evidence"
+    if is_pron and not d.resolved and head.lower_ in INDEFINITE_PEOPLE:
+        d.named = False  # "many", "some", "everyone"
     region = (min(d.sent_span[0], d.source_span[0]), max(d.sent_span[1], d.source_span[1]))
     cs, ce = d.claim_span
     inside = [q for q in para.quotes if cs <= q[0] and q[1] <= ce]
@@ -698,7 +707,7 @@ def _suggest_section(
         _Para(info, doc, quotes(text, info.start, info.end))
         for info, doc in zip(infos, nlp.pipe(p.text for p in infos), strict=True)
     ]
-    registry = Registry()
+    registry = Registry(people=article_people(p.doc for p in paras))
     drafts: list[Draft] = []
     last_speaker: Draft | None = None
     for index, para in enumerate(paras):

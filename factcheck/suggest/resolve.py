@@ -1,6 +1,9 @@
 """Who a pronoun, a surname or "the group" stands for: the last compatible source."""
 
+import re
 from dataclasses import dataclass, field
+
+from .sources import outranks
 
 PERSON_TYPES = {"named_individual", "named_spokesperson"}
 ORG_TYPES = {"organization", "ministry", "government_office", "news_agency"}
@@ -31,6 +34,8 @@ _DESCRIPTIONS = {
 }
 
 
+_COURTESY = {"mr.", "mrs.", "ms.", "mr", "mrs", "ms", "dr.", "dr", "miss"}
+
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
 
 
@@ -55,6 +60,31 @@ class Registry:
     genders: dict[str, str] = field(default_factory=dict)  # name or surname -> "m" | "f"
     roles: dict[str, frozenset[str]] = field(default_factory=dict)
     para: int = 0  # the paragraph being read
+    # lower-case full name or surname -> the type the whole article gives that person
+    people: dict[str, str] = field(default_factory=dict)
+
+    def kind_of(self, name: str) -> str | None:
+        """The type the article gives the person `name` ("Mr. Castañeda", "KASICH",
+        "Trump's"), by full name, else by surname, or None for no person it names."""
+        words = re.sub(r"(?:'s|’s|'|’)$", "", name.strip()).lower().split()
+        while len(words) > 1 and words[0] in _COURTESY:
+            words = words[1:]
+        if not words:
+            return None
+        return self.people.get(" ".join(words)) or (
+            self.people.get(words[-1]) if len(words) <= 2 else None
+        )
+
+    def person_type(self, name: str, source_type: str) -> str:
+        """A person's type from the whole article: an office, a role or the media named at
+        any mention holds for all of them; a name NER took for a body ("Fox News’ Sean
+        Hannity") is still the person."""
+        if source_type not in PERSON_TYPES | {"organization"}:
+            return source_type
+        known = self.kind_of(name)
+        if known is None or (source_type in PERSON_TYPES and not outranks(known, source_type)):
+            return source_type
+        return "named_individual" if known == "expert" else known
 
     def learn(self, name: str, gender: str | None, roles: frozenset[str] = frozenset()) -> None:
         """Record a person's gender and office words, under the full name and the surname."""
@@ -75,6 +105,7 @@ class Registry:
         plural: bool = False,
         gender: str | None = None,
     ) -> None:
+        source_type = self.person_type(canonical, source_type)
         words = canonical.split()
         gender = gender or (self.gender_of(canonical) if source_type in PERSON_TYPES else None)
         roles = self.roles.get(canonical) or (self.roles.get(words[-1]) if words else None)
@@ -87,6 +118,7 @@ class Registry:
 
     def add_person(self, name: str, source_type: str) -> None:
         """A person named anywhere in the text, for a later surname."""
+        source_type = self.person_type(name, source_type)
         if " " in name:
             known = self.surnames.get(name.split()[-1])
             if known is None or (

@@ -3,7 +3,7 @@
 import itertools
 import re
 
-from . import lexicons
+from . import gazetteer, lexicons
 from .records import Span
 from .tokens import toks_span, trim
 
@@ -142,6 +142,165 @@ def titled_name(head):
     return doc[name_start], head
 
 
+# A party tag after a name marks an officeholder or candidate: "(D-N.Y.)", "(R-IN)", "(D)",
+# ", R-Ky.,".
+_PARTY_TAG = re.compile(r"^\s*[(,]\s*(?:[DRI]\s*[-–]\s*[A-Z]|[DRI]\s*\))")
+# Words that make a person an expert or a witness even beside an office word ("a professor
+# and director of the Tax Policy Center", "an economist who served as director of ...").
+_EXPERTS = {
+    "expert",
+    "researcher",
+    "scientist",
+    "economist",
+    "professor",
+    "analyst",
+    "scholar",
+    "historian",
+    "pollster",
+    "physician",
+    "activist",
+}
+# A person in apposition to one of these is a party's politician ("Charles E. Grassley,
+# Republican of Iowa", "a prominent New York Democrat").
+_PARTY_MEMBERS = {"democrat", "republican"}
+# Evidence about a person, weakest first: a name alone, an expert's or witness's word, an
+# office, the media.
+# An expert's word ("professor", "analyst") outranks an office named elsewhere in the
+# article ("head of the Tax Policy Center"): the article cites them as an expert.
+_RANK = {"named_individual": 1, "named_spokesperson": 2, "expert": 2.5, "news_agency": 3}
+
+
+def _media_word(word: str) -> bool:
+    return lexicons.source_nouns().get(word) == "news_agency"
+
+
+def person_evidence(head, person) -> str | None:
+    kind = _evidence(head, person)
+    return "named_individual" if kind == "expert" else kind
+
+
+def _evidence(head, person) -> str | None:
+    """What the words around a person's name say they are: `news_agency` for a journalist or
+    someone speaking for an outlet ("New York Times columnist David Brooks", "CNN's Jake
+    Tapper", "Noah Oppenheim, the NBC executive"), `named_spokesperson` for an officeholder,
+    candidate or campaign staff ("Sen.", "Republican nominee", "campaign manager", a party tag
+    "(D-N.Y.)"), `named_individual` for an expert ("political science professor"), None when
+    they say nothing."""
+    doc = head.doc
+    words = [w for w in role_words(head, person) if w not in ("'s", "’s", "'", "’")]
+    start = min(person[0].i, head.left_edge.i)
+    # the words just before the name, which the parse does not always hang on it ("On
+    # Tuesday, MSNBC anchor and news correspondent Andrea Mitchell interviewed ...")
+    for i in range(person[0].i - 1, max(-1, person[0].i - 7), -1):
+        if doc[i].is_punct and doc[i].text not in ("'", "’", "-", "."):
+            break
+        if doc[i].pos_ in ("VERB", "AUX", "ADP", "PRON", "DET", "SCONJ") or doc[i].is_sent_end:
+            break
+        start = min(start, i)
+        words.append(doc[i].lower_)
+    before = doc[start : person[0].i].text
+    nouns = [head, *(c for c in head.children if c.dep_ == "appos")]
+    if head.dep_ == "appos":
+        nouns.append(head.head)
+    for noun in nouns[1:]:
+        # "..., director of the Tax Centre and a professor of economics"
+        for c in noun.children:
+            if c.dep_ == "conj" and c.pos_ == "NOUN":
+                words += [t.lower_ for t in doc[c.left_edge.i : c.i + 1]]
+    roles = " ".join(words)
+    if any(_media_word(w) for w in words) or agency_in(before) or agency_in(roles):
+        return "news_agency"
+    if any(w in _EXPERTS for w in words):
+        return "expert"
+    after = doc.text[person[1].idx + len(person[1]) : person[1].idx + len(person[1]) + 12]
+    if (
+        has_title(words)
+        or _PARTY_TAG.match(after)
+        or any(n.lower_ in _PARTY_MEMBERS and n.pos_ in ("PROPN", "NOUN") for n in nouns[1:])
+    ):
+        return "named_spokesperson"
+    if any(lexicons.source_nouns().get(w) == "named_individual" for w in words):
+        return "named_individual"
+    return None
+
+
+def article_people(docs, learnt: bool = True) -> dict[str, str]:
+    """Every person named in the article, by lower-case full name and surname, with the
+    strongest thing the article says of them anywhere: a title or role given at one mention
+    carries to the others ("Trump" after "Republican nominee Donald Trump"). Where the
+    article says nothing of a person, the learnt gazetteer may (`gazetteer.py`)."""
+    found: dict[str, str] = {}
+    by_surname: dict[str, dict[str, str]] = {}
+    for doc in docs:
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                span = entity_tokens(ent.root)
+                if span is None:
+                    continue
+                kind = _evidence(ent.root, span) or "named_individual"
+            elif _outlet_person(ent) is not None:
+                span, kind = _outlet_person(ent), "news_agency"
+            elif ent.label_ in ("ORG", "FAC", "NORP", "GPE") and titled_name(ent.root) is not None:
+                # "Fire Marshal Teresa Kowalski", which NER takes for a body
+                span = titled_name(ent.root)
+                kind = _evidence(ent.root, span) or "named_spokesperson"
+            else:
+                continue
+            words = re.sub(r"(?:'s|’s|'|’)$", "", doc[span[0].i : span[1].i + 1].text).split()
+            while len(words) > 1 and lexicons.courtesy().get(words[0].lower()) == "plain":
+                words = words[1:]  # "Mr. Trump" is "trump"
+            name = " ".join(words).lower()
+            if not name:
+                continue
+            if _RANK[kind] > _RANK.get(found.get(name, ""), 0):
+                found[name] = kind
+            if " " in name:
+                full = by_surname.setdefault(name.split()[-1], {})
+                if _RANK[kind] > _RANK.get(full.get(name, ""), 0):
+                    full[name] = kind
+            else:
+                full = by_surname.setdefault(name, {})
+                if _RANK[kind] > _RANK.get(full.get("", ""), 0):
+                    full[""] = kind
+    for surname, names in by_surname.items():
+        kinds = {k for n, k in names.items() if n}
+        if len(kinds) > 1:
+            # two people of one surname the article tells apart by kind ("Bill Clinton" and
+            # "Chelsea Clinton"): the surname alone says nothing
+            found.pop(surname, None)
+            continue
+        best = max(names.values(), key=lambda k: _RANK[k])
+        found[surname] = best
+        full = [n for n in names if n]
+        if len(full) == 1:
+            found[full[0]] = best  # "Sen. Cruz" tells who "Ted Cruz" is
+    if learnt:
+        known = gazetteer.people()
+        for name, kind in found.items():
+            if kind == "named_individual" and name in known:
+                found[name] = known[name]
+    return found
+
+
+def outranks(known: str, source_type: str) -> bool:
+    """Whether what the article says of a person (`known`, from article_people) says more
+    than the type one mention gives: media over office over expert over nothing."""
+    return _RANK.get(known, 0) > _RANK.get(source_type, 0) or known == "expert"
+
+
+def _outlet_person(ent):
+    """The person in an entity NER took whole for an organisation, "Fox News’ Sean
+    Hannity": an outlet, its possessive, then two or more capitalised words."""
+    doc = ent.doc
+    for tok in ent:
+        if tok.text in ("'s", "’s", "'", "’") and tok.i + 2 < ent.end:
+            rest = doc[tok.i + 1 : ent.end]
+            outlet = agency_in(doc[ent.start : tok.i].text)
+            if outlet and all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in rest):
+                return rest[0], rest[-1]
+    return None
+
+
 def mention_range(head, exclude: set[int]):
     """First and last token of the source mention headed by `head`, as annotators mark it.
 
@@ -270,6 +429,38 @@ def _is_person_noun(head) -> bool:
 
 
 _PARTITIVE = {"one", "two", "three", "some", "many", "several", "most", "all", "none", "both"}
+# Who the text will not name: an anonymous source.
+_SOMEONE = {"someone", "somebody"}
+# Pronouns for people the text does not name ("many think", "some believe").
+INDEFINITE_PEOPLE = {
+    "many",
+    "some",
+    "others",
+    "most",
+    "few",
+    "several",
+    "everyone",
+    "everybody",
+    "anyone",
+    "anybody",
+    "all",
+    "both",
+}
+_PERSON_PRONOUNS = {"he", "she", "i", "me", "him", "you", "who", "whom"}
+
+
+def pronoun_type(word: str) -> str:
+    """The type of a pronoun no earlier source explains: a person for "he", "I" or "many",
+    an anonymous source for "someone", else a body ("it", "we", "they")."""
+    if word in _SOMEONE:
+        return "anonymous_official"
+    if word in _PERSON_PRONOUNS or word in INDEFINITE_PEOPLE:
+        return "named_individual"
+    return "organization"
+
+
+# Nouns for an outlet's own work: with the outlet named, the outlet is the source.
+_OUTLET_WORKS = {"report", "analysis", "article", "story", "piece", "editorial", "investigation"}
 
 
 def classify(head, first, last) -> str:
@@ -277,16 +468,30 @@ def classify(head, first, last) -> str:
     doc = head.doc
     if head.lower_ in _PARTITIVE or head.pos_ == "NUM":
         # "one of the sources", "two of the authors": the kind is the noun after "of"
+        counted = head
         for c in head.children:
             if c.dep_ == "prep" and c.lower_ == "of":
                 objs = [g for g in c.children if g.dep_ == "pobj"]
                 if objs:
                     head = objs[0]
+        if head is counted and head.ent_type_ not in ("ORG", "NORP", "GPE"):
+            # "nearly three in five", "many": people the text does not name
+            return "named_individual"
+    if head.lower_ in _SOMEONE:
+        return "anonymous_official"
     words = doc[first.i : last.i + 1]
     low = words.text.lower()
     lemma = head.lemma_.lower()
     if head.pos_ == "PROPN" and agency_in(head.text) and agency_in(head.text).group(0) == head.text:
         return "news_agency"
+    outlet = agency_in(words.text)
+    if outlet and outlet.group(0) in (words.text, re.sub(r"^[Tt]he\s+", "", words.text)):
+        return "news_agency"  # "The Hill", "the Times"
+    if lemma in _PARTY_MEMBERS and any(
+        c.dep_ in ("det", "nummod", "amod") and c.lower_ in _PARTITIVE | _INDEFINITE
+        for c in head.children
+    ):
+        return "anonymous_official"  # "One Republican", "some Democrats": unnamed politicians
     ent = entity_tokens(head)
     if ent and agency_in(doc[ent[0].i : ent[1].i + 1].text):
         name = doc[ent[0].i : ent[1].i + 1].text
@@ -296,10 +501,10 @@ def classify(head, first, last) -> str:
     # is that person, whatever the office's words
     person = person_of(head)
     if person is not None:
-        rest = [t.lower_ for t in words if not (person[0].i <= t.i <= person[1].i)]
-        if has_title(rest) or has_title(role_words(head, person)):
-            return "named_spokesperson"
-        return "named_individual"
+        evidence = person_evidence(head, person)
+        if evidence is None and has_title([t.lower_ for t in words if t.i < person[0].i]):
+            evidence = "named_spokesperson"
+        return evidence or "named_individual"
     if _GOV_OFFICE.search(low):
         return "government_office"
     if lemma in ("ministry", "ministries", "department") or (
@@ -307,6 +512,10 @@ def classify(head, first, last) -> str:
     ):
         return "ministry"
     kind = _noun_kind(head)
+    if kind == "document" and head.pos_ == "PROPN" and doc[head.i - 1].pos_ == "PROPN":
+        kind = None  # part of a body's name ("The U.S. Geological Survey")
+    if kind == "document" and lemma in _OUTLET_WORKS and agency_in(words.text):
+        return "news_agency"  # an outlet's own reporting ("a new report by Politico")
     if kind == "named_spokesperson":
         return "anonymous_official"  # a spokesman without a name
     if kind is None and head.pos_ == "NOUN" and has_title(role_words(head)):

@@ -1,0 +1,126 @@
+"""Source types decided across the article, on sentences written for these tests (not from
+any corpus): an office, a role or an outlet named at one mention holds for all of them."""
+
+import pytest
+
+from factcheck.suggest import suggest
+
+
+def source(text, mention):
+    """The suggestion whose source mention is `mention`."""
+    found = [s for s in suggest(text) if s.source == mention]
+    assert found, (mention, [(s.source, s.source_type) for s in suggest(text)])
+    return found[0]
+
+
+def test_a_title_at_the_first_mention_carries_to_the_surname():
+    text = (
+        "Republican nominee Harold Brandt toured a steel plant in Ohio on Monday.\n\n"
+        "Brandt said the plant would stay open if he won.\n"
+    )
+
+    s = source(text, "Brandt")
+
+    assert s.source_type == "named_spokesperson"
+    assert s.canonical_source == "Harold Brandt"
+    assert s.named
+
+
+def test_an_apposition_carries_to_mr_surname():
+    text = (
+        "Tomas Ferreira, a former foreign minister, spoke at the forum on Tuesday.\n\n"
+        '"The treaty is dead," Mr. Ferreira said.\n'
+    )
+
+    assert source(text, "Mr. Ferreira").source_type == "named_spokesperson"
+
+
+def test_a_party_tag_marks_an_officeholder():
+    text = (
+        "Lena Whitcombe (D-Ore.) visited the border on Friday.\n\n"
+        "Whitcombe said the shelters were full.\n"
+    )
+
+    assert source(text, "Whitcombe").source_type == "named_spokesperson"
+
+
+def test_a_candidate_said_of_elsewhere_carries_to_a_pronoun():
+    text = (
+        "Karen Whitfield, a presidential hopeful, spoke in Denver on Sunday.\n\n"
+        "She said taxes would not rise.\n"
+    )
+
+    assert source(text, "She").source_type == "named_spokesperson"
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        (
+            "Times columnist Evan Marsh wrote that the plan would fail.\n",
+            "Times columnist Evan Marsh",
+        ),
+        (
+            "CNN's Dana Pruitt interviewed the mayor on Sunday.\n\n"
+            "Pruitt said the city had hidden the figures.\n",
+            "Pruitt",
+        ),
+        ("The Hill reported that the vote would be delayed.\n", "The Hill"),
+        ("A new report by Politico found that donors had left the party.\n", None),
+    ],
+)
+def test_journalists_and_outlets_cited_for_their_reporting_are_media(text, mention):
+    found = [s for s in suggest(text) if s.source and (mention is None or s.source == mention)]
+
+    assert found and all(s.source_type == "news_agency" for s in found), found
+
+
+def test_an_expert_stays_an_expert_beside_an_office():
+    text = (
+        "Margaret Ellison, director of the Brookfield Tax Centre and a professor of economics, "
+        "studied the plan.\n\n"
+        "Ellison said the tax would raise little.\n"
+    )
+
+    assert source(text, "Ellison").source_type == "named_individual"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mention"),
+    [
+        ("A new poll shows that the mayor's lead has narrowed.", "A new poll"),
+        ("Video shows that the officer fired twice.", "Video"),
+        ("The transcript shows that the senator left early.", "The transcript"),
+    ],
+)
+def test_polls_videos_and_transcripts_are_documents(sentence, mention):
+    assert source(sentence + "\n", mention).source_type == "document"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mention", "source_type"),
+    [
+        ("Someone told reporters that the meeting was cancelled.", "Someone", "anonymous_official"),
+        ("One Republican said the bill would fail in the Senate.", "One Republican", None),
+        ("Many believe the law will change next year.", "Many", "named_individual"),
+    ],
+)
+def test_people_the_text_does_not_name_are_anonymous(sentence, mention, source_type):
+    s = source(sentence + "\n", mention)
+
+    assert not s.named
+    assert source_type is None or s.source_type == source_type
+
+
+def test_first_person_is_a_person():
+    text = "I believe the council has failed the city, and I said so at the meeting.\n"
+
+    found = [s for s in suggest(text) if s.source == "I"]
+
+    assert found and all(s.source_type == "named_individual" for s in found)
+
+
+def test_a_body_named_like_a_survey_is_no_document():
+    text = "The Northern Geological Survey said it recorded a small earthquake overnight.\n"
+
+    assert source(text, "The Northern Geological Survey").source_type != "document"
