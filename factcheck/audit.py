@@ -37,6 +37,8 @@ CHAIN_LOCK_KEY = 704_851_233
 # Set while a service's transaction holds that lock (`chain_locked`): the
 # services it calls and the events they record need not ask for it again.
 _chain_held: ContextVar[bool] = ContextVar("audit_chain_held", default=False)
+# Where the changes being made come from, when not from the pages ("API token fcp_…").
+_via: ContextVar[str] = ContextVar("audit_via", default="")
 
 # Tables whose rows are never changed nor removed, each with the columns that make
 # a row itself: the audit events, and the record of the checkpoints written of
@@ -191,6 +193,9 @@ def canonical_content(event: AuditEvent) -> str:
     if event.key_id != LEGACY_KEY_ID:
         # Legacy events keep the content they were hashed with.
         content["key_id"] = event.key_id
+    if event.via:
+        # Only when set: events made before it was recorded keep their content.
+        content["via"] = event.via
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -234,6 +239,16 @@ def chain_locked() -> Iterator[None]:
         _chain_held.reset(token)
 
 
+@contextmanager
+def changes_via(label: str) -> Iterator[None]:
+    """Record every event made inside the block as coming `via` this channel."""
+    token = _via.set(label[:64])
+    try:
+        yield
+    finally:
+        _via.reset(token)
+
+
 def record(
     *,
     actor,
@@ -267,6 +282,7 @@ def record(
         claim_id=claim_id,
         changes=to_jsonable(changes or {}),
         reason=reason,
+        via=_via.get(),
         prev_hash=tail or GENESIS_HASH,
         key_id=key_id(),
     )

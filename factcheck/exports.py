@@ -287,6 +287,7 @@ AUDIT_COLUMNS: list[Column] = [
     Column("claim_id", "The claim it belongs to, if any.", F("claim_id")),
     Column("changes", "JSON: {field: [old, new]}.", F("changes")),
     Column("reason", "Why, as the person typed it.", _text("reason")),
+    Column("via", "Where it came from when not from the pages: “API token fcp_…”.", _text("via")),
     Column("hash", "SHA-256 of the event's content and the previous hash.", F("hash")),
     Column("prev_hash", "The previous event's hash.", F("prev_hash")),
 ]

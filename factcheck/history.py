@@ -238,6 +238,11 @@ def verb_of(event: AuditEvent) -> str:
 
 def summary_of(event: AuditEvent) -> str:
     """One sentence: "rita changed status from unverified to in progress"."""
+    sentence = _summary(event)
+    return f"{sentence} (through the {event.via})" if event.via else sentence
+
+
+def _summary(event: AuditEvent) -> str:
     changes = event.changes
     if event.action in {"claim.status_changed", "verdict.proposed"} and "status" in changes:
         old, new = (show("status", value) for value in changes["status"])

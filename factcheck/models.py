@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Cast, Coalesce, Lower
+from django.utils import timezone
 
 
 def text_hash(text: str) -> str:
@@ -429,6 +430,12 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(max_length=150)
+    via = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Where the change came from when not from the pages: “API token fcp_1a2b3c4d”.",
+    )
     action = models.CharField(
         max_length=64,
         db_index=True,
@@ -742,3 +749,54 @@ class CheckpointRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Checkpoint {self.number} ({self.written_at:%Y-%m-%d %H:%M})"
+
+
+class ApiScope(models.TextChoices):
+    """What a personal access token may do, beyond what its owner's role allows."""
+
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+    SIGN_OFF = "sign_off", "Sign off"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        """Tokens that authenticate now: neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A personal access token for the API; the secret is shown once and only its digest kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, in its owner's words")
+    prefix = models.CharField(
+        max_length=16,
+        unique=True,
+        help_text="The token's first characters, to tell tokens apart; never enough to use it",
+    )
+    digest = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the whole token, in hexadecimal."
+    )
+    scopes = models.JSONField(default=list, help_text="Codes of ApiScope: read, write, sign_off.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(help_text="After this the token is refused.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -96,6 +96,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "django_filters",
+    # The REST API (factcheck/api/), its OpenAPI schema, and Swagger UI and Redoc served
+    # from the package rather than a CDN.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Django's tasks stored in the database; `manage.py db_worker` runs them.
     "django_tasks_db",
 ]
@@ -331,3 +336,35 @@ FACTCHECK_ALLOW_AUDIT_FLUSH = env_bool("FACTCHECK_ALLOW_AUDIT_FLUSH", False)
 FACTCHECK_AUDIT_CHECKPOINTS = Path(
     os.environ.get("FACTCHECK_AUDIT_CHECKPOINTS") or BASE_DIR / "audit-checkpoints.jsonl"
 )
+
+# The REST API: personal access tokens or the browser's session; errors as problem details.
+# https://www.django-rest-framework.org/api-guide/settings/
+FACTCHECK_API_RATE = os.environ.get("FACTCHECK_API_RATE", "600/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "factcheck.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["factcheck.api.permissions.HasRoleAndScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["factcheck.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "factcheck.api.problems.handle",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Factcheck workbench API",
+    "DESCRIPTION": (
+        "Articles, claims, sources and verdicts of the fact-checking workbench. Authenticate "
+        "with a personal access token (`Authorization: Bearer fcp_…`, made on the API tokens "
+        "page) or the browser's session. Lists page by cursor: `page_size` (50 unless asked, "
+        "200 at most) and the `next` and `previous` links are in every answer. Writes to a "
+        "claim name its version in `If-Match`. Errors are problem details (RFC 9457)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from factcheck.forms import LoginForm
-from factcheck.views import article_tools, articles, review, suggestions
+from factcheck.views import article_tools, articles, review, suggestions, tokens
 from factcheck.views import exports as export_views
 from factcheck.views import sources as source_views
 from factcheck.views.activity import activity
@@ -45,7 +45,10 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("admin/", admin.site.urls),
+    path("api/", include("factcheck.api.urls")),
 ]
 
 urlpatterns += [

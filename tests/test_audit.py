@@ -150,6 +150,8 @@ TAMPERED_COLUMNS = {
         event.created_at - datetime.timedelta(days=1)
     ),
     "key_id": lambda event: "mallory",
+    # Empty on a change made on the pages: a forger claims it came through a token.
+    "via": lambda event: "API token fcp_mallory",
 }
 
 

@@ -7,6 +7,7 @@ the ids of real objects. Empty POST bodies are sent: a permitted write then
 answers 400 or 422, a refused one 403, and neither writes anything.
 """
 
+import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from factcheck import services
 from factcheck.models import Article, SuggestionRun
@@ -79,7 +81,26 @@ APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "article_edit": ({GET, POST}, "change_article"),
     "insights": ({GET}, None),
     "insights_csv": ({GET}, None),
+    "api_tokens": ({GET, POST}, None),
+    "api_token_revoke": ({POST}, None),
 }
+# What a permitted empty POST meets where it is not refused for its emptiness.
+POST_ANSWERS = {
+    # The world's token is another person's: nobody finds it to revoke.
+    "api_token_revoke": {404},
+}
+# The REST API (namespace "api"): methods, and the permission each method needs. It answers
+# 401 rather than sending to the login page, and problem details rather than pages.
+API_VIEWS: dict[str, tuple[set[str], dict[str, str]]] = {
+    "article_list": ({GET, POST}, {POST: "add_article"}),
+    "article_detail": ({GET, "DELETE"}, {"DELETE": "delete_article"}),
+    "claim_list": ({GET}, {}),
+    "claim_detail": ({GET}, {}),
+    "claim_status": ({POST}, {POST: "change_claim"}),
+    "claim_sign_off": ({POST}, {POST: "sign_off_claim"}),
+}
+# The API's schema and its two readers, open to anyone: they hold no data.
+API_OPEN = {"schema", "docs", "redoc"}
 # Open to anyone, and logging out.
 ACCOUNT_VIEWS = {"login", "logout"}
 
@@ -158,6 +179,12 @@ def world(db) -> World:
             "app_label": "factcheck",
             "url": "no-such-page/",
             "figure": "types",
+            "token_id": services.token_create(
+                actor=proposer,
+                name="Walk",
+                scopes=["read"],
+                expires_at=timezone.now() + datetime.timedelta(days=1),
+            )[0].pk,
         },
         secrets=["Zebra crossing", "zebra budget", "Quokka", "Narwhal"],
     )
@@ -203,6 +230,8 @@ def send(client: Client, user: User | None, method: str, url: str):
 
 def expected(role: str, user: User | None, route: Route, method: str) -> set[int] | str:
     """The status codes the visitor may meet, or "login" for a redirect to a login page."""
+    if route.namespace == "api":
+        return expected_of_api(role, user, route, method)
     if route.public:
         # A login page: shown to whoever is not in yet, or sends on who is.
         if method == POST:
@@ -224,14 +253,35 @@ def expected(role: str, user: User | None, route: Route, method: str) -> set[int
     if permission and not user.has_perm(f"factcheck.{permission}"):
         return {403}
     if method == POST:
-        return {400, 422}
+        return POST_ANSWERS.get(route.name, {400, 422})
+    return {200}
+
+
+def expected_of_api(role: str, user: User | None, route: Route, method: str) -> set[int]:
+    if route.name in API_OPEN:
+        return {200} if method == GET else {405}
+    if role == "anonymous":
+        return {401}
+    if role == "no-role":
+        return {403}
+    methods, permissions = API_VIEWS[route.name]
+    permission = permissions.get(method)
+    if permission and not user.has_perm(f"factcheck.{permission}"):
+        return {403}
+    if method not in methods:
+        return {405}
+    if method == POST:
+        # An empty form body: not JSON (415), or missing fields (400), or no If-Match (428).
+        return {400, 415, 428}
     return {200}
 
 
 def test_every_view_of_the_app_is_declared(db):
     names = {route.name for route in routes() if route.namespace is None}
+    api_names = {route.name for route in routes() if route.namespace == "api"}
 
     assert names == set(APP_VIEWS) | ACCOUNT_VIEWS
+    assert api_names == set(API_VIEWS) | API_OPEN
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -255,9 +305,8 @@ def test_every_url_answers_each_visitor_as_it_should(client, world, role):
             else:
                 ok = status in want
             if ok and role == "no-role":
-                ok = (status != 403 or NO_ROLE_PAGE in body) and not any(
-                    secret in body for secret in world.secrets
-                )
+                told = "no role" in body if route.namespace == "api" else NO_ROLE_PAGE in body
+                ok = (status != 403 or told) and not any(secret in body for secret in world.secrets)
             if ok and (method == POST or status >= 300):
                 ok = row_counts() == before
             if not ok:
@@ -302,3 +351,46 @@ def test_staff_without_a_role_group_keep_working(client, world):
 
     assert response.status_code == 200
     assert "zebra budget" in response.content.decode()
+
+
+TOKENS = ["read", "write", "sign_off", "expired", "revoked"]
+
+
+@pytest.mark.parametrize("kind", TOKENS)
+def test_every_api_route_answers_each_token_as_it_should(world, kind):
+    """An editor's token: its scopes narrow what the editor may do through it."""
+    editor = factories.make_user("Editor", username="token-editor")
+    scopes = [kind] if kind in ("read", "write", "sign_off") else ["sign_off"]
+    token, secret = services.token_create(
+        actor=editor,
+        name=kind,
+        scopes=scopes,
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    if kind == "expired":
+        type(token).objects.filter(pk=token.pk).update(expires_at=timezone.now())
+    if kind == "revoked":
+        services.token_revoke(actor=editor, token=token)
+    client = Client(headers={"authorization": f"Bearer {secret}"})
+    wrong = []
+
+    for route in routes():
+        if route.namespace != "api" or route.name in API_OPEN:
+            continue
+        methods, _ = API_VIEWS[route.name]
+        for method in (GET, POST):
+            url = url_of(route, world)
+            before = row_counts()
+            response, _ = send(client, editor, method, url)
+            if kind in ("expired", "revoked"):
+                want = {401}
+            elif method == GET:
+                want = {200} if GET in methods else {405}
+            elif kind == "read" or (route.name == "claim_sign_off" and kind == "write"):
+                want = {403}
+            else:
+                want = {400, 405, 415, 428} if POST in methods else {405}
+            if response.status_code not in want or row_counts() != before:
+                wrong.append(f"{method} {url}: {response.status_code}, expected {want}")
+
+    assert wrong == []

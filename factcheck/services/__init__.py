@@ -71,6 +71,7 @@ from factcheck.services.suggestions import (
     suggestions_accept_above,
     suggestions_request,
 )
+from factcheck.services.tokens import token_create, token_revoke, token_used
 from factcheck.services.undo import (
     UNDOABLE,
     claim_redo,
@@ -136,6 +137,9 @@ __all__ = [
     "suggestion_run_start",
     "suggestions_accept_above",
     "suggestions_request",
+    "token_create",
+    "token_revoke",
+    "token_used",
     "undoable_event",
     "undone_event",
     "verdict_contributors",
