@@ -1,0 +1,280 @@
+"""The audit chain's smaller promises, each of which a mutation of factcheck/audit.py broke
+without a test noticing: the hashed form of an event, the key check, the walk's verdicts."""
+
+import datetime
+import hashlib
+import hmac
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, transaction
+from django.test import override_settings
+
+from factcheck import audit
+from factcheck.models import AuditEvent
+from tests import factories
+from tests.test_audit import make_legacy_events, raw
+
+FIXED_KEY = "a-fixed-audit-key-for-the-canonical-form"
+
+
+def fixed_event(**overrides) -> AuditEvent:
+    fields = {
+        "created_at": datetime.datetime(
+            2026, 11, 3, 10, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+        ),
+        "actor_id": 7,
+        "actor_name": "rita",
+        "action": "claim.status_changed",
+        "object_type": "claim",
+        "object_id": 42,
+        "object_repr": "Unemployment fell",
+        "article_id": 3,
+        "claim_id": 42,
+        "changes": {"status": ["draft", "in_progress"]},
+        "reason": "Checked with the ministry’s café",
+        "prev_hash": "ab" * 32,
+        "key_id": "0123456789abcdef",
+    }
+    return AuditEvent(**(fields | overrides))
+
+
+# What an event of this version is hashed from. Every chain written so far was hashed from
+# exactly these bytes: a change here (a renamed key, another time zone, escaped accents)
+# makes every existing event fail verification after the upgrade.
+CANONICAL = (
+    '{"action":"claim.status_changed","actor_id":7,"actor_name":"rita","article_id":3,'
+    '"changes":{"status":["draft","in_progress"]},"claim_id":42,'
+    '"created_at":"2026-11-03T08:04:05+00:00","key_id":"0123456789abcdef",'
+    '"object_id":"42","object_repr":"Unemployment fell","object_type":"claim",'
+    '"prev_hash":"' + "ab" * 32 + '","reason":"Checked with the ministry’s café"}'
+)
+
+
+def test_the_hashed_form_of_an_event_is_the_one_existing_chains_were_hashed_from():
+    event = fixed_event()
+
+    with override_settings(AUDIT_KEY=FIXED_KEY):
+        digest = audit.compute_hash(event)
+
+    assert audit.canonical_content(event) == CANONICAL
+    assert digest == hmac.new(FIXED_KEY.encode(), CANONICAL.encode(), hashlib.sha256).hexdigest()
+
+
+def test_the_hashed_form_is_in_utc_whatever_the_server_time_zone():
+    with override_settings(TIME_ZONE="Europe/Paris"):
+        content = audit.canonical_content(fixed_event())
+
+    assert content == CANONICAL
+
+
+def test_a_key_is_named_and_a_text_signed_the_same_way_in_every_version():
+    # Checkpoints and events store these: another derivation orphans all of them.
+    key = FIXED_KEY.encode()
+
+    assert (
+        audit.key_id(key)
+        == (hmac.new(key, b"factcheck audit key id", hashlib.sha256).hexdigest()[:16])
+    )
+    assert audit.mac("a checkpoint line", key) == (
+        hmac.new(key, b"a checkpoint line", hashlib.sha256).hexdigest()
+    )
+    assert audit.key_id(key) != audit.key_id()
+
+
+def test_a_legacy_event_is_hashed_without_a_key_id_and_with_plain_sha256():
+    event = fixed_event(key_id=audit.LEGACY_KEY_ID)
+    legacy = CANONICAL.replace('"key_id":"0123456789abcdef",', "")
+
+    assert audit.canonical_content(event) == legacy
+    assert audit.compute_hash(event) == hashlib.sha256(legacy.encode()).hexdigest()
+
+
+def test_a_chain_of_legacy_events_only_passes_the_key_check(db):
+    make_legacy_events(2)
+
+    audit.check_key()  # nothing was signed with a key yet: no key to be wrong about
+
+
+def test_the_key_check_names_the_last_keyed_event_and_its_key(reviewer):
+    factories.make_claim(actor=reviewer)
+    last = AuditEvent.objects.order_by("-id").first()
+
+    with (
+        override_settings(AUDIT_KEY="another-key-that-never-signed-this-chain"),
+        pytest.raises(audit.WrongAuditKey) as refused,
+    ):
+        audit.check_key()
+
+    assert f"its last event, #{last.id}, was signed with key id {last.key_id!r}" in str(
+        refused.value
+    )
+
+
+def test_a_long_object_name_is_cut_to_what_the_column_holds(db):
+    with transaction.atomic():
+        event = audit.record(
+            actor=None,
+            action="source.created",
+            object_type="source",
+            object_id=1,
+            object_repr="x" * 400,
+        )
+
+    assert len(AuditEvent.objects.get(pk=event.pk).object_repr) == 300
+
+
+def test_an_event_records_who_acted_why_and_when(reviewer):
+    signed_off_at = datetime.datetime(2026, 11, 3, 9, 0, tzinfo=datetime.UTC)
+
+    with transaction.atomic():
+        by_reviewer = audit.record(
+            actor=reviewer,
+            action="verdict.signed_off",
+            object_type="claim",
+            object_id=5,
+            object_repr="A claim",
+            changes={"signed_off_at": [None, signed_off_at]},
+            reason="Two sources agree",
+        )
+        by_nobody = audit.record(
+            actor=None,
+            action="source.created",
+            object_type="source",
+            object_id=1,
+            object_repr="A source",
+        )
+
+    event = AuditEvent.objects.get(pk=by_reviewer.pk)
+    assert (event.actor_id, event.actor_name, event.reason) == (
+        reviewer.pk,
+        "rita",
+        "Two sources agree",
+    )
+    assert event.changes == {"signed_off_at": [None, "2026-11-03T09:00:00Z"]}
+    assert AuditEvent.objects.get(pk=by_nobody.pk).actor_name == "system"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_outside_a_transaction_is_refused():
+    with pytest.raises(RuntimeError) as refused:
+        audit.record(
+            actor=None,
+            action="source.created",
+            object_type="source",
+            object_id=1,
+            object_repr="A source",
+        )
+
+    assert str(refused.value) == "audit.record() must run inside the change's transaction"
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_change_under_another_key_is_refused_with_both_key_ids(reviewer):
+    factories.make_claim(actor=reviewer)
+    right = audit.key_id()
+
+    with override_settings(AUDIT_KEY="another-key-that-never-signed-this-chain"):
+        wrong = audit.key_id()
+        with pytest.raises(audit.WrongAuditKey) as refused, transaction.atomic():
+            audit.record(
+                actor=None,
+                action="source.created",
+                object_type="source",
+                object_id=1,
+                object_repr="A source",
+            )
+
+    assert str(refused.value) == (
+        f"AUDIT_KEY (key id {wrong!r}) is not the key that signed the audit history: "
+        f"its last event was signed with key id {right!r}. Set AUDIT_KEY to that key (from "
+        "the secret store or the demo's .env); nothing was written under the wrong key."
+    )
+
+
+def test_an_anonymous_actor_is_recorded_as_nobody(db):
+    with transaction.atomic():
+        event = audit.record(
+            actor=AnonymousUser(),
+            action="user.login_failed",
+            object_type="user",
+            object_id=1,
+            object_repr="rita",
+        )
+
+    assert AuditEvent.objects.get(pk=event.pk).actor_id is None
+
+
+def tamper(event_id: int, column: str, value) -> None:
+    audit.remove_triggers()
+    try:
+        raw(f"UPDATE factcheck_auditevent SET {column} = %s WHERE id = %s", [value, event_id])
+    finally:
+        audit.install_triggers()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        (
+            "prev_hash",
+            "cd" * 32,
+            "its link to the previous event is broken (an event was removed or inserted)",
+        ),
+        (
+            "reason",
+            "nothing happened",
+            "its content does not match its hash (it was altered, or forged without the key)",
+        ),
+        ("key_id", "mallory", "it was made with an unknown key (id 'mallory', the current "),
+    ],
+)
+def test_the_walk_names_the_broken_event_and_what_is_wrong_with_it(
+    reviewer, column, value, problem
+):
+    factories.make_claim(actor=reviewer)
+    events = list(AuditEvent.objects.order_by("id"))
+    tampered = events[-2]
+    tamper(tampered.id, column, value)
+
+    *intact, broken = audit.verify_chain()
+
+    assert intact == [event.id for event in events[:-2]]
+    assert broken.event_id == tampered.id
+    assert broken.problem.startswith(problem)
+
+
+def test_the_walk_names_an_unkeyed_event_after_keyed_ones(reviewer):
+    factories.make_claim(actor=reviewer)
+    last = AuditEvent.objects.order_by("-id").first()
+    tamper(last.id, "key_id", audit.LEGACY_KEY_ID)
+
+    broken = [link.broken for link in audit.walk_chain() if link.broken]
+
+    assert [b.event_id for b in broken] == [last.id]
+    assert broken[0].problem == (
+        "it carries an unkeyed (plain SHA-256) hash after the chain was keyed "
+        "(it was forged or rehashed without the key)"
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's trigger set")
+def test_without_the_triggers_every_kind_of_rewrite_goes_through(reviewer):
+    factories.make_claim(actor=reviewer)
+    event = AuditEvent.objects.order_by("id").first()
+    columns = [field.column for field in AuditEvent._meta.concrete_fields]
+
+    # A table that is not there (a migration reversed) is passed over, not the end.
+    audit.remove_triggers(tables=("factcheck_not_there", "factcheck_auditevent"))
+    try:
+        raw("UPDATE factcheck_auditevent SET reason = 'rewritten' WHERE id = %s", [event.id])
+        raw(
+            f"INSERT OR REPLACE INTO factcheck_auditevent ({', '.join(columns)}) "
+            f"SELECT {', '.join(columns)} FROM factcheck_auditevent WHERE id = %s",
+            [event.id],
+        )
+        raw("DELETE FROM factcheck_auditevent WHERE id = %s", [event.id])
+    finally:
+        audit.install_triggers()
+
+    assert not AuditEvent.objects.filter(pk=event.pk).exists()
