@@ -34,7 +34,7 @@ from pathlib import Path
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from factcheck.models import Article, Attribution, Claim, Suggestion, SuggestionState
-from factcheck.suggest import evaluate, lexicons, polnear, rank
+from factcheck.suggest import evaluate, lexicons, polnear
 
 # One article in HOLD_BACK is kept out of training to be measured on.
 HOLD_BACK = 5
@@ -227,41 +227,46 @@ def format_comparison(title: str, before: dict, after: dict) -> str:
     return "\n".join(lines)
 
 
-def _clear_caches(load_model=None) -> None:
+def _clear_lexicon_caches() -> None:
     for name in dir(lexicons):
         cached = getattr(lexicons, name)
         if hasattr(cached, "cache_clear"):
             cached.cache_clear()
-    (load_model or rank.load_model).cache_clear()
 
 
 @contextlib.contextmanager
-def suggester_reading(folder: Path, model_file: Path) -> Iterator[None]:
+def suggester_reading(folder: Path, models: Sequence[tuple[object, str, Path]]) -> Iterator[None]:
     """Run the suggester, inside the block, with the learnt files just written.
 
-    Where train_suggester wrote them into the suggester's own folders this only makes it
-    read them again; written elsewhere (--output-dir, --model-file), a copy of the
-    lexicons folder with the new files in it stands in for the suggester's, and the
-    candidate model is read from `model_file`, until the block ends.
+    `folder` holds the learnt lexicons; `models` names each model file with the module
+    and the name of the cached loader that reads it (`(rank, "load_model", path)`), its
+    path as first argument. Written into the suggester's own folder the lexicons are only
+    read again; written elsewhere, a copy of the lexicons folder with the new files in it
+    stands in for the suggester's until the block ends. Each loader reads its new path
+    until then.
     """
-    folder, model_file = Path(folder).resolve(), Path(model_file).resolve()
-    if folder == lexicons.HERE and model_file == rank.MODEL_PATH:
-        _clear_caches()
-        yield
-        return
-    own_here, own_load_model = lexicons.HERE, rank.load_model
-    with tempfile.TemporaryDirectory(prefix="suggester-lexicons-") as stand_in:
-        for path in own_here.iterdir():
-            if path.is_file():
-                shutil.copy2(path, stand_in)
-        for name in LEARNT_LEXICONS:
-            if (folder / name).is_file():
-                shutil.copy2(folder / name, Path(stand_in) / name)
-        lexicons.HERE = Path(stand_in)
-        rank.load_model = functools.partial(own_load_model, model_file)
-        _clear_caches(own_load_model)
+    folder = Path(folder).resolve()
+    own_here = lexicons.HERE
+    loaders = [(module, name, getattr(module, name), Path(path)) for module, name, path in models]
+    with contextlib.ExitStack() as stack:
+        if folder != own_here:
+            stand_in = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            for path in own_here.iterdir():
+                if path.is_file():
+                    shutil.copy2(path, stand_in)
+            for name in LEARNT_LEXICONS:
+                if (folder / name).is_file():
+                    shutil.copy2(folder / name, stand_in / name)
+            lexicons.HERE = stand_in
+        for module, name, loader, path in loaders:
+            loader.cache_clear()
+            setattr(module, name, functools.partial(loader, path))
+        _clear_lexicon_caches()
         try:
             yield
         finally:
-            lexicons.HERE, rank.load_model = own_here, own_load_model
-            _clear_caches()
+            lexicons.HERE = own_here
+            for module, name, loader, _ in loaders:
+                setattr(module, name, loader)
+                loader.cache_clear()
+            _clear_lexicon_caches()

@@ -223,14 +223,22 @@ class Command(BaseCommand):
 
     def _measure_after(self, run: "DeskRun", options) -> None:
         """Score again with the files just written, and print before and after."""
-        model_file = rank.MODEL_PATH if options["no_model"] else options["model_file"]
-        with desk_training.suggester_reading(options["output_dir"], model_file):
+        with desk_training.suggester_reading(options["output_dir"], self._models(options)):
             after = self._scores(run, options)
         for key, title in (("dev", "PolNeAR dev"), ("held", "Held-back desk articles")):
             if run.before[key] is not None:
                 self.stdout.write(
                     desk_training.format_comparison(title, run.before[key], after[key])
                 )
+
+    def _models(self, options) -> list[tuple]:
+        """Each model file the suggester reads after this run, with its module and loader.
+
+        A learnt model this command comes to write belongs here too: otherwise the figures
+        "after" are those of the model the suggester had cached before.
+        """
+        model_file = rank.MODEL_PATH if options["no_model"] else options["model_file"]
+        return [(rank, "load_model", model_file)]
 
 
 @dataclass
