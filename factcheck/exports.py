@@ -640,6 +640,26 @@ def _claim_reviews(rows: Iterator[tuple], *, claim_url) -> Iterator[dict[str, An
         )
 
 
+def published_review(claim_id: int, *, actor, claim_url) -> dict[str, Any] | None:
+    """The ClaimReview of one signed-off verdict, its reading audited; None when not signed off."""
+    reviews = claim_reviews(Claim.objects.filter(pk=claim_id), claim_url=claim_url)
+    review = next(reviews, None)
+    reviews.close()
+    if review is None:
+        return None
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="export.claimreview",
+            object_type="export",
+            object_id="claimreview",
+            object_repr=f"ClaimReview of claim #{claim_id}",
+            claim_id=claim_id,
+            changes={"filters": [None, {"claim": claim_id}], "rows": [None, 1]},
+        )
+    return review
+
+
 def claim_review(
     *,
     claim_id: int,

@@ -407,3 +407,61 @@ def test_the_schema_readers_load_nothing_from_another_origin_and_run_no_inline_s
         assert "script-src 'self'" in page["Content-Security-Policy"]
     assert start_up.status_code == 200
     assert "SwaggerUIBundle" in start_up.content.decode()
+
+
+@pytest.mark.django_db
+def test_past_its_rate_a_token_is_answered_429_with_retry_after(reviewer, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.FACTCHECK_API_RATE = "3/minute"
+    client = api(make_token(reviewer))
+    other = api(make_token(reviewer))
+
+    answers = [client.get("/api/v1/claims/").status_code for _ in range(4)]
+    refused = client.get("/api/v1/claims/")
+
+    assert answers == [200, 200, 200, 429]
+    assert refused["Content-Type"] == PROBLEM
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert other.get("/api/v1/claims/").status_code == 200  # each token its own count
+
+
+@pytest.mark.django_db
+def test_a_claim_is_marked_by_offsets_only_where_the_text_says_so(reviewer):
+    article = factories.make_article(text="Title\n\nThe mayor said the bridge would close.")
+    client = api(make_token(reviewer, ("write",)))
+    start = article.text.index("the bridge")
+
+    wrong = send(
+        client,
+        "post",
+        f"/api/v1/articles/{article.pk}/claims/",
+        {"start": start, "end": start + 10, "text": "the tunnel"},
+    )
+    made = send(
+        client,
+        "post",
+        f"/api/v1/articles/{article.pk}/claims/",
+        {"start": start, "end": start + 10, "text": "the bridge"},
+    )
+
+    assert wrong.status_code == 400 and wrong["Content-Type"] == PROBLEM
+    assert made.status_code == 201
+    assert Claim.objects.get().text == "the bridge"
+
+
+@pytest.mark.django_db
+def test_a_form_body_is_refused_for_json(reviewer):
+    claim = factories.make_claim()
+    client = api(make_token(reviewer, ("write",)))
+
+    refused = client.post(
+        f"/api/v1/claims/{claim.pk}/status/",
+        {"status": "in_progress"},
+        headers={"if-match": str(claim.version)},
+    )
+
+    assert refused.status_code == 415
+    assert "JSON" in refused.json()["detail"]
+    assert Claim.objects.get().status == VerificationStatus.UNVERIFIED

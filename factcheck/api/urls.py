@@ -43,6 +43,58 @@ urlpatterns = [
         _open(views.ClaimSignOff.as_view()),
         name="claim_sign_off",
     ),
+    path(
+        "v1/articles/<int:article_id>/claims/",
+        _open(views.ArticleClaims.as_view()),
+        name="article_claims",
+    ),
+    path(
+        "v1/articles/<int:article_id>/suggestions/",
+        _open(views.ArticleSuggestions.as_view()),
+        name="article_suggestions",
+    ),
+    path(
+        "v1/articles/<int:article_id>/suggestions/accept-above/",
+        _open(views.SuggestionsAcceptAbove.as_view()),
+        name="suggestions_accept_above",
+    ),
+    path(
+        "v1/articles/<int:article_id>/suggestion-runs/",
+        _open(views.ArticleSuggestionRuns.as_view()),
+        name="suggestion_runs",
+    ),
+    path(
+        "v1/claims/<int:claim_id>/evidence/",
+        _open(views.ClaimEvidence.as_view()),
+        name="claim_evidence",
+    ),
+    path("v1/claims/<int:claim_id>/notes/", _open(views.ClaimNotes.as_view()), name="claim_notes"),
+    path(
+        "v1/claims/<int:claim_id>/reopen/", _open(views.ClaimReopen.as_view()), name="claim_reopen"
+    ),
+    path("v1/claims/<int:claim_id>/undo/", _open(views.ClaimUndo.as_view()), name="claim_undo"),
+    path(
+        "v1/claims/<int:claim_id>/history/",
+        _open(views.ClaimHistory.as_view()),
+        name="claim_history",
+    ),
+    path(
+        "v1/claims/<int:claim_id>/claimreview/",
+        _open(views.ClaimReviewOfClaim.as_view()),
+        name="claim_claimreview",
+    ),
+    path(
+        "v1/suggestions/<int:suggestion_id>/accept/",
+        _open(views.SuggestionAccept.as_view()),
+        name="suggestion_accept",
+    ),
+    path(
+        "v1/suggestions/<int:suggestion_id>/reject/",
+        _open(views.SuggestionReject.as_view()),
+        name="suggestion_reject",
+    ),
+    path("v1/sources/", _open(views.SourceList.as_view()), name="source_list"),
+    path("v1/sources/<int:source_id>/", _open(views.SourceDetail.as_view()), name="source_detail"),
     path("schema/", _open(SpectacularAPIView.as_view()), name="schema"),
     # Swagger UI's start-up script is served as a file of its own, as the CSP asks.
     path("docs/", _reader(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),

@@ -1,19 +1,31 @@
 """The API's endpoints: each reads as the pages read and writes through the services."""
 
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http_status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, UnsupportedMediaType, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from factcheck import audit, services
+from factcheck import audit, exports, services
 from factcheck.api import serializers
 from factcheck.api.paging import page_size, paged
 from factcheck.api.problems import problem
 from factcheck.filters import QueueFilter, UnreadableCursor, errors_of, keyset_page
-from factcheck.models import ApiScope, ApiToken, Article, Claim
+from factcheck.models import (
+    ApiScope,
+    ApiToken,
+    Article,
+    AuditEvent,
+    Claim,
+    Source,
+    Suggestion,
+    SuggestionRun,
+    SuggestionState,
+)
+from factcheck.source_filters import SourceFilter
 from factcheck.views.queue import queue_claims
 
 PAGING_PARAMETERS = [
@@ -30,11 +42,29 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+def _has_body(request) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        return True
+
+
 class ApiView(APIView):
     """An endpoint whose changes the audit history records as made through the API."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        media_type = request.content_type.split(";")[0].strip().lower()
+        # A body is JSON only: a web form on another site cannot send it without asking first.
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            and hasattr(self, request.method.lower())
+            and _has_body(request)
+            and media_type != "application/json"
+        ):
+            raise UnsupportedMediaType(
+                request.content_type, "Send the body as JSON (Content-Type: application/json)."
+            )
         token = request.auth
         label = f"API token {token.prefix}" if isinstance(token, ApiToken) else "API"
         self._via = audit.changes_via(label)
@@ -108,11 +138,38 @@ class ClaimList(ApiView):
 
 
 class ClaimDetail(ApiView):
+    permissions = {"PATCH": "change_claim"}
+
     @extend_schema(
         summary="One claim, with its attributions", responses=serializers.ClaimSerializer
     )
     def get(self, request, claim_id: int):
         return _claim_answer(request, get_object_or_404(Claim, pk=claim_id))
+
+    @extend_schema(
+        summary="Change a claim's rationale or assignee",
+        parameters=[IF_MATCH],
+        request=serializers.ClaimChangeSerializer,
+        responses=serializers.ClaimSerializer,
+    )
+    def patch(self, request, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        body = serializers.ClaimChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        version = _expected_version(request)
+        reason = data.pop("reason", "")
+        if "assigned_to" in data:
+            name = data["assigned_to"]
+            data["assigned_to"] = (
+                None if not name else get_user_model().objects.filter(username=name).first()
+            )
+            if name and data["assigned_to"] is None:
+                raise ValidationError({"assigned_to": [f"There is no user {name!r}."]})
+        claim = services.claim_update(
+            actor=request.user, claim=claim, expected_version=version, reason=reason, **data
+        )
+        return _claim_answer(request, claim)
 
 
 class ClaimStatus(ApiView):
@@ -230,3 +287,284 @@ class ArticleDetail(ApiView):
             actor=request.user, article=article, reason=body.validated_data["reason"]
         )
         return Response(status=http_status.HTTP_204_NO_CONTENT)
+
+
+class ArticleClaims(ApiView):
+    permissions = {"POST": "add_claim"}
+
+    @extend_schema(
+        summary="Mark a claim by its offsets; the quoted text must be the article's there",
+        request=serializers.ClaimCreateSerializer,
+        responses={201: serializers.ClaimSerializer},
+    )
+    def post(self, request, article_id: int):
+        article = get_object_or_404(Article, pk=article_id)
+        body = serializers.ClaimCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        claim = services.claim_create(
+            actor=request.user,
+            article=article,
+            start=data["start"],
+            end=data["end"],
+            text=data["text"],
+            reason=data["reason"],
+        )
+        answer = _claim_answer(request, claim, code=http_status.HTTP_201_CREATED)
+        answer["Location"] = reverse("api:claim_detail", args=[claim.pk])
+        return answer
+
+
+class ClaimEvidence(ApiView):
+    permissions = {"POST": "add_evidencelink"}
+
+    @extend_schema(
+        summary="Add an evidence link to a claim",
+        parameters=[IF_MATCH],
+        request=serializers.EvidenceSerializer,
+        responses={201: serializers.ClaimSerializer},
+    )
+    def post(self, request, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        body = serializers.EvidenceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = _expected_version(request)
+        services.evidence_add(
+            actor=request.user, claim=claim, expected_version=version, **body.validated_data
+        )
+        return _claim_answer(request, claim, code=http_status.HTTP_201_CREATED)
+
+
+class ClaimNotes(ApiView):
+    permissions = {"POST": "add_note"}
+
+    @extend_schema(
+        summary="Add a note to a claim's thread",
+        request=serializers.NoteSerializer,
+        responses={201: serializers.NoteSerializer},
+    )
+    def post(self, request, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        body = serializers.NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        note = services.note_add(actor=request.user, claim=claim, **body.validated_data)
+        return Response({"id": note.pk, "body": note.body}, status=http_status.HTTP_201_CREATED)
+
+
+class ClaimReopen(ApiView):
+    required_scope = ApiScope.SIGN_OFF
+    permissions = {"POST": "reopen_claim"}
+
+    @extend_schema(
+        summary="Reopen a signed-off claim, saying why",
+        parameters=[IF_MATCH],
+        request=serializers.ReasonSerializer,
+        responses=serializers.ClaimSerializer,
+    )
+    def post(self, request, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        body = serializers.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = _expected_version(request)
+        claim = services.claim_reopen(
+            actor=request.user,
+            claim=claim,
+            reason=body.validated_data["reason"],
+            expected_version=version,
+        )
+        return _claim_answer(request, claim)
+
+
+class ClaimUndo(ApiView):
+    permissions = {"POST": "change_claim"}
+
+    @extend_schema(
+        summary="Undo your own last change to a claim",
+        parameters=[IF_MATCH],
+        request=None,
+        responses={200: serializers.ClaimSerializer, 204: None},
+    )
+    def post(self, request, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        version = _expected_version(request)
+        claim = services.claim_undo(actor=request.user, claim=claim, expected_version=version)
+        if claim is None:
+            # The undone change was the claim's creation: the claim is gone.
+            return Response(status=http_status.HTTP_204_NO_CONTENT)
+        return _claim_answer(request, claim)
+
+
+class ClaimHistory(ApiView):
+    @extend_schema(
+        summary="The audit history of a claim, oldest first (read only)",
+        parameters=PAGING_PARAMETERS,
+        responses=serializers.AuditEventSerializer(many=True),
+    )
+    def get(self, request, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        events = AuditEvent.objects.filter(claim_id=claim.pk).order_by("id")
+        return paged(request, _keyset(request, events), serializers.AuditEventSerializer)
+
+
+class ClaimReviewOfClaim(ApiView):
+    permissions = {"GET": "export_claim"}
+
+    @extend_schema(
+        summary="The schema.org ClaimReview of a signed-off verdict",
+        responses={200: dict},
+    )
+    def get(self, request, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        review = exports.published_review(
+            claim.pk,
+            actor=request.user,
+            claim_url=lambda pk: request.build_absolute_uri(reverse("claim_detail", args=[pk])),
+        )
+        if review is None:
+            return problem(
+                404, f"Claim #{claim.pk} has no signed-off verdict, so it has no ClaimReview."
+            )
+        return Response(review)
+
+
+class ArticleSuggestions(ApiView):
+    @extend_schema(
+        summary="An article's suggestions, best first",
+        parameters=[
+            OpenApiParameter("state", str, description="pending, accepted or rejected."),
+            *PAGING_PARAMETERS,
+        ],
+        responses=serializers.SuggestionSerializer(many=True),
+    )
+    def get(self, request, article_id: int):
+        article = get_object_or_404(Article, pk=article_id)
+        suggestions = Suggestion.objects.filter(article=article).order_by("claim_start", "id")
+        state = request.query_params.get("state")
+        if state:
+            if state not in SuggestionState.values:
+                raise ValidationError(
+                    {"state": [f"Use one of {', '.join(SuggestionState.values)}."]}
+                )
+            suggestions = suggestions.filter(state=state)
+        return paged(request, _keyset(request, suggestions), serializers.SuggestionSerializer)
+
+
+class SuggestionAccept(ApiView):
+    permissions = {"POST": "add_claim"}
+
+    @extend_schema(
+        summary="Accept a suggestion, as proposed or with your edits",
+        request=serializers.SuggestionAcceptSerializer,
+        responses=serializers.SuggestionSerializer,
+    )
+    def post(self, request, suggestion_id: int):
+        suggestion = get_object_or_404(Suggestion, pk=suggestion_id)
+        body = serializers.SuggestionAcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        edits = data.get("edits")
+        suggestion = services.suggestion_accept(
+            actor=request.user,
+            suggestion=suggestion,
+            edits=dict(edits) if edits else None,
+            new_sources=data.get("new_sources"),
+        )
+        return Response(serializers.SuggestionSerializer(suggestion).data)
+
+
+class SuggestionReject(ApiView):
+    permissions = {"POST": "add_claim"}
+
+    @extend_schema(
+        summary="Reject a suggestion",
+        request=serializers.ReasonSerializer,
+        responses=serializers.SuggestionSerializer,
+    )
+    def post(self, request, suggestion_id: int):
+        suggestion = get_object_or_404(Suggestion, pk=suggestion_id)
+        body = serializers.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        suggestion = services.suggestion_reject(
+            actor=request.user, suggestion=suggestion, reason=body.validated_data["reason"]
+        )
+        return Response(serializers.SuggestionSerializer(suggestion).data)
+
+
+class SuggestionsAcceptAbove(ApiView):
+    permissions = {"POST": "add_claim"}
+
+    @extend_schema(
+        summary="Accept every pending suggestion at or above a confidence",
+        request=serializers.AcceptAboveSerializer,
+        responses={200: dict},
+    )
+    def post(self, request, article_id: int):
+        article = get_object_or_404(Article, pk=article_id)
+        body = serializers.AcceptAboveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        outcome = services.suggestions_accept_above(
+            actor=request.user,
+            article=article,
+            threshold=body.validated_data["threshold"],
+            new_sources=body.validated_data.get("new_sources"),
+        )
+        return Response(
+            {
+                "accepted": [s.pk for s in outcome.accepted],
+                "skipped": [{"id": s.pk, "why": why} for s, why in outcome.skipped],
+            }
+        )
+
+
+class ArticleSuggestionRuns(ApiView):
+    permissions = {"POST": "add_claim"}
+
+    @extend_schema(
+        summary="The article's suggestion runs, newest first",
+        responses=serializers.SuggestionRunSerializer(many=True),
+    )
+    def get(self, request, article_id: int):
+        article = get_object_or_404(Article, pk=article_id)
+        runs = SuggestionRun.objects.filter(article=article).order_by("-id")[:20]
+        return Response(serializers.SuggestionRunSerializer(runs, many=True).data)
+
+    @extend_schema(
+        summary="Ask the suggester to read the article again (a queued run is reused)",
+        request=None,
+        responses={202: serializers.SuggestionRunSerializer},
+    )
+    def post(self, request, article_id: int):
+        article = get_object_or_404(Article, pk=article_id)
+        run = services.suggestions_request(actor=request.user, article=article)
+        return Response(
+            serializers.SuggestionRunSerializer(run).data, status=http_status.HTTP_202_ACCEPTED
+        )
+
+
+class SourceList(ApiView):
+    @extend_schema(
+        summary="Search the source registry, filtered as the Sources page filters it",
+        parameters=[
+            OpenApiParameter("q", str, description="Name, alias or affiliation."),
+            OpenApiParameter("source_type", str),
+            OpenApiParameter("anonymity", str, description="named or anonymous"),
+            *PAGING_PARAMETERS,
+        ],
+        responses=serializers.SourceSerializer(many=True),
+    )
+    def get(self, request):
+        source_filter = SourceFilter(
+            request.query_params, queryset=Source.objects.select_related("source_type")
+        )
+        errors = errors_of(source_filter, ignore=("sort",))
+        if errors:
+            raise ValidationError({field: [message] for field, message in errors})
+        sources = source_filter.qs.order_by("id")
+        return paged(request, _keyset(request, sources), serializers.SourceSerializer)
+
+
+class SourceDetail(ApiView):
+    @extend_schema(summary="One registry source", responses=serializers.SourceSerializer)
+    def get(self, request, source_id: int):
+        source = get_object_or_404(Source.objects.select_related("source_type"), pk=source_id)
+        return Response(serializers.SourceSerializer(source).data)

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
@@ -24,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from factcheck import audit, exports
+from factcheck import exports
 from factcheck.filters import AuditEventFilter, ClaimFilter, applied, errors_of
 from factcheck.models import AuditEvent, Claim
 
@@ -136,27 +135,14 @@ def _claim_url(request: HttpRequest):
 @can_export
 def claim_review_jsonld(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Publish one signed-off verdict as schema.org ClaimReview JSON-LD."""
-    claims = Claim.objects.filter(pk=claim_id)
-    reviews = exports.claim_reviews(claims, claim_url=_claim_url(request))
-    review = next(reviews, None)
-    reviews.close()
+    review = exports.published_review(claim_id, actor=request.user, claim_url=_claim_url(request))
     if review is None:
         message = (
             f"Claim #{claim_id} has no signed-off verdict, so it has no ClaimReview."
-            if claims.exists()
+            if Claim.objects.filter(pk=claim_id).exists()
             else f"There is no claim #{claim_id}."
         )
         return JsonResponse({"error": message}, status=404)
-    with transaction.atomic():
-        audit.record(
-            actor=request.user,
-            action="export.claimreview",
-            object_type="export",
-            object_id="claimreview",
-            object_repr=f"ClaimReview of claim #{claim_id}",
-            claim_id=claim_id,
-            changes={"filters": [None, {"claim": claim_id}], "rows": [None, 1]},
-        )
     return JsonResponse(
         review, content_type=JSON_LD, json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
