@@ -58,6 +58,10 @@ class Checkpoint:
     def __str__(self) -> str:
         return f"checkpoint line {self.line} ({self.at})"
 
+    def capitalized(self) -> str:
+        """Its name at the start of a sentence: `capitalize()` would lower the time's "T"."""
+        return f"Checkpoint line {self.line} ({self.at})"
+
 
 @dataclass
 class Verification:
@@ -146,14 +150,14 @@ def read(path: Path | None = None) -> tuple[list[Checkpoint], list[str]]:
                 continue
             if checkpoint.key_id != current_key_id:
                 problems.append(
-                    f"{str(checkpoint).capitalize()} was signed with another key "
+                    f"{checkpoint.capitalized()} was signed with another key "
                     f"(id {checkpoint.key_id!r}, the current AUDIT_KEY is {current_key_id!r}); "
                     "it cannot be checked."
                 )
                 continue
             if not hmac.compare_digest(audit.mac(_signed_text(record)), signature):
                 problems.append(
-                    f"{str(checkpoint).capitalize()} of {path}: its signature does not verify "
+                    f"{checkpoint.capitalized()} of {path}: its signature does not verify "
                     "(the line was altered or forged)."
                 )
                 continue

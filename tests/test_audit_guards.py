@@ -1,17 +1,19 @@
-"""The audit chain's smaller promises, each of which a mutation of factcheck/audit.py broke
-without a test noticing: the hashed form of an event, the key check, the walk's verdicts."""
+"""The audit chain's smaller promises, each of which a mutation of factcheck/audit.py or
+checkpoints.py broke without a test noticing: the hashed form of an event and of a
+checkpoint, the key check, the walk's verdicts, where and how checkpoints are written."""
 
 import datetime
 import hashlib
 import hmac
+import json
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django.test import override_settings
 
-from factcheck import audit
-from factcheck.models import AuditEvent
+from factcheck import audit, checkpoints
+from factcheck.models import AuditEvent, CheckpointRecord
 from tests import factories
 from tests.test_audit import make_legacy_events, raw
 
@@ -278,3 +280,127 @@ def test_without_the_triggers_every_kind_of_rewrite_goes_through(reviewer):
         audit.install_triggers()
 
     assert not AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_checkpoint_is_signed_in_the_form_existing_stores_were_signed_in(tmp_path):
+    store = tmp_path / "store.jsonl"
+
+    with override_settings(TIME_ZONE="Europe/Paris"):
+        written = checkpoints.append(last_id=7, hash="ab" * 32, count=3, path=store)
+
+    assert written["kind"] == "verify"
+    assert written["at"].endswith("+00:00")
+    signed = (
+        'factcheck audit checkpoint\n{"at":"'
+        + written["at"]
+        + '","count":3,"hash":"'
+        + "ab" * 32
+        + '","key_id":"'
+        + audit.key_id()
+        + '","kind":"verify","last_id":7,"v":1}'
+    )
+    assert written["mac"] == audit.mac(signed)
+    assert json.loads(store.read_text()) == written
+    assert checkpoints.read(store) == (
+        [
+            checkpoints.Checkpoint(
+                1, "verify", 7, "ab" * 32, 3, written["at"], audit.key_id(), written["mac"]
+            )
+        ],
+        [],
+    )
+
+
+def test_a_checkpoint_store_is_made_where_it_is_named_and_only_its_owner_reads_it(tmp_path):
+    store = tmp_path / "not" / "made" / "yet" / "store.jsonl"
+
+    checkpoints.append(last_id=1, hash="cd" * 32, count=1, path=store)
+
+    assert store.exists()
+    assert store.stat().st_mode & 0o777 == 0o600
+    assert not checkpoints.checkpoint_path().exists()
+
+
+def test_each_checkpoint_written_is_numbered_and_names_its_head(reviewer, tmp_path):
+    store = tmp_path / "store.jsonl"
+    factories.make_claim(actor=reviewer)
+    checkpoints.verify_and_record(store)
+    head = factories.make_source("Ministry of Health", actor=reviewer)
+    checkpoints.verify_and_record(store)
+
+    last = AuditEvent.objects.order_by("-id").first()
+    assert list(CheckpointRecord.objects.order_by("number").values_list("number", "last_id")) == [
+        (1, last.id - 1),
+        (2, last.id),
+    ]
+    assert last.object_id == str(head.pk)
+
+
+def test_the_upgrade_checkpoint_goes_to_the_store_it_is_given(reviewer, tmp_path):
+    store = tmp_path / "store.jsonl"
+    factories.make_claim(actor=reviewer)
+
+    written = checkpoints.record_upgrade(path=store)
+
+    assert json.loads(store.read_text())["kind"] == "upgrade"
+    assert written["last_id"] == AuditEvent.objects.order_by("-id").first().id
+    assert not checkpoints.checkpoint_path().exists()
+
+
+def test_a_store_with_blank_garbled_and_foreign_lines_still_yields_every_good_one(tmp_path):
+    store = tmp_path / "store.jsonl"
+    first = checkpoints.append(last_id=1, hash="cd" * 32, count=1, path=store)
+    with override_settings(AUDIT_KEY="another-key-that-never-signed-this-chain"):
+        foreign = checkpoints.append(last_id=2, hash="ef" * 32, count=2, path=store)
+        foreign_key_id = audit.key_id()
+    with store.open("ab") as lines:
+        lines.write(b"\n\xff\xfe not a checkpoint\n\n")
+    last = checkpoints.append(last_id=None, hash=audit.GENESIS_HASH, count=0, path=store)
+
+    found, problems = checkpoints.read(store)
+
+    assert [(c.line, c.last_id, c.mac) for c in found] == [
+        (1, 1, first["mac"]),
+        (6, None, last["mac"]),
+    ]
+    assert problems == [
+        f"Checkpoint line 2 ({foreign['at']}) was signed with another key "
+        f"(id {foreign_key_id!r}, the current AUDIT_KEY is {audit.key_id()!r}); "
+        "it cannot be checked.",
+        f"Checkpoint line 4 of {store} is not a checkpoint (it was altered).",
+    ]
+
+
+def test_a_missing_store_named_by_the_caller_is_reported_by_its_name(reviewer, tmp_path):
+    store = tmp_path / "store.jsonl"
+    factories.make_claim(actor=reviewer)
+    checkpoints.verify_and_record(store)
+    recorded = CheckpointRecord.objects.get()
+    store.unlink()
+
+    problems = checkpoints.verify(store).problems
+
+    assert problems == [
+        f"The checkpoint store {store} is missing, but the database records 1 checkpoint(s) "
+        f"written to it, the last on {recorded.written_at:%Y-%m-%d %H:%M:%S %Z}: it was deleted "
+        "or moved. Put it back from a copy; until then the history's tail cannot be vouched for."
+    ]
+
+
+def test_a_shortened_store_is_reported_with_the_checkpoints_it_lacks(reviewer, tmp_path):
+    store = tmp_path / "store.jsonl"
+    factories.make_claim(actor=reviewer)
+    checkpoints.verify_and_record(store)
+    kept = store.read_text()
+    checkpoints.verify_and_record(store)
+    store.write_text(kept)
+    recorded = CheckpointRecord.objects.order_by("number").last()
+
+    problems = checkpoints.verify(store).problems
+
+    assert problems == [
+        f"The checkpoint store {store} holds 1 checkpoint(s), but the database records 2 "
+        f"checkpoint(s) written to it, the last on "
+        f"{recorded.written_at:%Y-%m-%d %H:%M:%S %Z}; 1 of them, the last (number 2, of event "
+        f"#{recorded.last_id}), are not in it (it was shortened, or an older copy was put back)."
+    ]
