@@ -1,6 +1,8 @@
 """Cursor paging of API lists: the queue's keyset, with the page size said in every answer."""
 
 from django.http import QueryDict
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -44,4 +46,18 @@ def paged(request: Request, page: Page, serializer_class) -> Response:
                 _link(request, "before", page.previous_cursor) if page.previous_cursor else None
             ),
         }
+    )
+
+
+def page_schema(serializer_class):
+    """The schema of a page of `serializer_class` items, as `paged` answers it."""
+    return inline_serializer(
+        name=f"{serializer_class.__name__.removesuffix('Serializer')}Page",
+        fields={
+            "results": serializer_class(many=True),
+            "page_size": serializers.IntegerField(),
+            "max_page_size": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+        },
     )

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, re_path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import (
@@ -99,4 +99,6 @@ urlpatterns = [
     # Swagger UI's start-up script is served as a file of its own, as the CSP asks.
     path("docs/", _reader(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", _reader(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+    # Last: an address under /api/ that none above matches (an id that is not a number).
+    re_path(r"^(?P<rest>.*)$", _open(views.not_found), name="not_found"),
 ]

@@ -5,13 +5,18 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http_status
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
 from rest_framework.exceptions import APIException, UnsupportedMediaType, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factcheck import audit, exports, services
 from factcheck.api import serializers
-from factcheck.api.paging import page_size, paged
+from factcheck.api.paging import page_schema, page_size, paged
 from factcheck.api.problems import problem
 from factcheck.filters import QueueFilter, UnreadableCursor, errors_of, keyset_page
 from factcheck.models import (
@@ -127,7 +132,7 @@ class ClaimList(ApiView):
             OpenApiParameter("outlet", str),
             *PAGING_PARAMETERS,
         ],
-        responses=serializers.ClaimSerializer(many=True),
+        responses=page_schema(serializers.ClaimSerializer),
     )
     def get(self, request):
         claim_filter = QueueFilter(request.query_params, queryset=queue_claims())
@@ -229,7 +234,7 @@ class ArticleList(ApiView):
             OpenApiParameter("outlet", str, description="Exactly this outlet."),
             *PAGING_PARAMETERS,
         ],
-        responses=serializers.ArticleSerializer(many=True),
+        responses=page_schema(serializers.ArticleSerializer),
     )
     def get(self, request):
         articles = Article.objects.defer("text").order_by("-id")
@@ -398,7 +403,7 @@ class ClaimHistory(ApiView):
     @extend_schema(
         summary="The audit history of a claim, oldest first (read only)",
         parameters=PAGING_PARAMETERS,
-        responses=serializers.AuditEventSerializer(many=True),
+        responses=page_schema(serializers.AuditEventSerializer),
     )
     def get(self, request, claim_id: int):
         claim = get_object_or_404(Claim, pk=claim_id)
@@ -434,7 +439,7 @@ class ArticleSuggestions(ApiView):
             OpenApiParameter("state", str, description="pending, accepted or rejected."),
             *PAGING_PARAMETERS,
         ],
-        responses=serializers.SuggestionSerializer(many=True),
+        responses=page_schema(serializers.SuggestionSerializer),
     )
     def get(self, request, article_id: int):
         article = get_object_or_404(Article, pk=article_id)
@@ -550,7 +555,7 @@ class SourceList(ApiView):
             OpenApiParameter("anonymity", str, description="named or anonymous"),
             *PAGING_PARAMETERS,
         ],
-        responses=serializers.SourceSerializer(many=True),
+        responses=page_schema(serializers.SourceSerializer),
     )
     def get(self, request):
         source_filter = SourceFilter(
@@ -568,3 +573,12 @@ class SourceDetail(ApiView):
     def get(self, request, source_id: int):
         source = get_object_or_404(Source.objects.select_related("source_type"), pk=source_id)
         return Response(serializers.SourceSerializer(source).data)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([])
+def not_found(request, rest: str = ""):
+    """Any other address under /api/: a problem, never the pages' HTML."""
+    return problem(404, "There is no such address in the API: see /api/schema/.")
