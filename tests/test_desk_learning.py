@@ -3,7 +3,10 @@ decisions counted per version, and train_suggester --include-workbench."""
 
 import io
 import re
+import secrets
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +19,10 @@ from factcheck.models import Suggestion, SuggestionState
 from factcheck.suggest import version
 from factcheck.tasks import suggest_article
 from tests import factories
+from tests.conftest import child_environment
 
-SAMPLE = Path(__file__).resolve().parent / "data" / "polnear_sample" / "data" / "dev"
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "tests" / "data" / "polnear_sample" / "data" / "dev"
 TEXT = (
     "Harbour talks\n\n"
     "The ministry said on Monday that nine people were hurt. "
@@ -285,3 +290,35 @@ def test_train_suggester_include_workbench_refuses_a_missing_corpus(tmp_path, re
         )
 
     assert raised.value.returncode == 2
+
+
+def test_train_suggester_include_workbench_on_an_unmigrated_database_exits_2(corpus, tmp_path):
+    env = child_environment(
+        DEBUG="true",
+        SECRET_KEY=secrets.token_hex(32),
+        AUDIT_KEY=secrets.token_hex(32),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    )
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "train_suggester",
+            "--polnear",
+            str(corpus),
+            "--include-workbench",
+            "--output-dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 2
+    assert "Cannot read the workbench's database" in result.stderr
+    assert "run migrate first" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "learned_cues.tsv").exists()
