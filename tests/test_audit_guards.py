@@ -12,10 +12,26 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django.test import override_settings
 
-from factcheck import audit, checkpoints
+from factcheck import audit, checkpoints, services
 from factcheck.models import AuditEvent, CheckpointRecord
 from tests import factories
-from tests.test_audit import make_legacy_events, raw
+from tests.test_audit import (
+    delete_events,
+    make_legacy_events,
+    raw,
+    rehash_from,
+)
+
+
+@pytest.fixture
+def history(reviewer):
+    """Six audited events: an account, an article, a claim, its status, a source, a link."""
+    claim = factories.make_claim(actor=reviewer)
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    source = factories.make_source("Ministry of Health", actor=reviewer)
+    services.attribution_add(actor=reviewer, claim=claim, source=source)
+    return list(AuditEvent.objects.order_by("id"))
+
 
 FIXED_KEY = "a-fixed-audit-key-for-the-canonical-form"
 
@@ -404,3 +420,105 @@ def test_a_shortened_store_is_reported_with_the_checkpoints_it_lacks(reviewer, t
         f"{recorded.written_at:%Y-%m-%d %H:%M:%S %Z}; 1 of them, the last (number 2, of event "
         f"#{recorded.last_id}), are not in it (it was shortened, or an older copy was put back)."
     ]
+
+
+def test_a_store_named_by_the_caller_is_the_one_read_and_written(history, tmp_path):
+    store = tmp_path / "store.jsonl"
+
+    first = checkpoints.verify_and_record(store)
+    second = checkpoints.verify_and_record(store)
+
+    assert (first.problems, second.problems, second.checkpoints) == ([], [], 1)
+    assert len(store.read_text().splitlines()) == 2
+    assert not checkpoints.checkpoint_path().exists()
+
+
+def test_the_verification_counts_the_legacy_events(db):
+    make_legacy_events(3)
+    checkpoints.record_upgrade()
+
+    result = checkpoints.verify()
+
+    assert (result.count, result.legacy, result.problems) == (3, 3, [])
+
+
+def test_legacy_events_no_checkpoint_covers_are_reported_word_for_word(db):
+    legacy = make_legacy_events(2)
+
+    assert checkpoints.verify().problems == [
+        f"Audit events #{legacy[0].id}–#{legacy[1].id} were hashed with plain SHA-256 before "
+        "the chain was keyed, and no signed checkpoint covers them (anyone with database "
+        "access could have rewritten them)."
+    ]
+
+
+def test_a_broken_chain_comes_first_in_the_report(history, audit_checkpoints):
+    checkpoints.verify_and_record()
+    with audit_checkpoints.open("a") as lines:
+        lines.write("{not json\n")
+    delete_events("WHERE id = %s", [history[2].id])
+
+    problems = checkpoints.verify().problems
+
+    assert problems[0].startswith(f"Audit event #{history[3].id} does not verify: its link")
+    assert f"Checkpoint line 2 of {audit_checkpoints} is not a checkpoint" in problems[1]
+
+
+def test_a_cut_tail_is_reported_once(history):
+    checkpoints.verify_and_record()
+    line = checkpoints.read()[0][0]
+    delete_events("WHERE id >= %s", [history[4].id])
+
+    assert checkpoints.verify().problems == [
+        f"The audit chain has 4 event(s), fewer than the 6 recorded at {line}, and its head "
+        f"then, event #{history[-1].id}, is missing (the history was cut)."
+    ]
+
+
+def test_a_head_deleted_and_replaced_is_reported_word_for_word(history, reviewer):
+    checkpoints.verify_and_record()
+    line = checkpoints.read()[0][0]
+    delete_events("WHERE id = %s", [history[-1].id])
+    factories.make_source("Replacement one", actor=reviewer)
+
+    assert checkpoints.verify().problems == [
+        f"Audit event #{history[-1].id}, the head recorded at {line}, is missing (it was deleted)."
+    ]
+
+
+def test_a_rewritten_head_is_reported_word_for_word(history):
+    checkpoints.verify_and_record()
+    line = checkpoints.read()[0][0]
+    history[-1].reason = "rewritten"
+    rehash_from(history, len(history) - 1, audit.compute_hash)
+
+    assert checkpoints.verify().problems == [
+        f"Audit event #{history[-1].id} differs from {line}: its hash is not the one "
+        "recorded then (it was rewritten)."
+    ]
+
+
+def test_a_head_that_moved_in_the_chain_is_reported_word_for_word(history):
+    checkpoints.verify_and_record()
+    line = checkpoints.read()[0][0]
+    delete_events("WHERE id = %s", [history[0].id])
+
+    assert checkpoints.verify().problems == [
+        f"Audit event #{history[1].id} does not verify: its link to the previous event is "
+        "broken (an event was removed or inserted). 0 event(s) before it are intact.",
+        f"Audit event #{history[-1].id} is event number 5 of the chain, but {line} recorded it "
+        "as number 6 (events before it were removed or inserted).",
+    ]
+
+
+@pytest.mark.parametrize("garbled", [20, 21])
+def test_a_report_lists_twenty_problems_and_counts_the_rest(history, audit_checkpoints, garbled):
+    audit_checkpoints.write_text("{not json\n" * garbled)
+
+    problems = checkpoints.verify().problems
+
+    assert problems[:20] == [
+        f"Checkpoint line {n} of {audit_checkpoints} is not a checkpoint (it was altered)."
+        for n in range(1, 21)
+    ]
+    assert problems[20:] == ([] if garbled == 20 else ["…and 1 more problem(s) like these."])
