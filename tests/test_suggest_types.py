@@ -124,3 +124,77 @@ def test_a_body_named_like_a_survey_is_no_document():
     text = "The Northern Geological Survey said it recorded a small earthquake overnight.\n"
 
     assert source(text, "The Northern Geological Survey").source_type != "document"
+
+
+REGISTRY_TEXT = (
+    "Budget vote delayed\n\n"
+    "Many believe the council will fail. Some said the mayor had lied. "
+    "Someone told reporters the vote was off."
+)
+
+
+@pytest.mark.parametrize("mention", ["Many", "Some"])
+def test_accepting_an_indefinite_pronoun_never_makes_a_source(db, mention):
+    from factcheck import services
+    from factcheck.models import Source
+    from tests import factories
+    from tests.test_suggestions import proposal, record_run
+
+    article = factories.make_article(text=REGISTRY_TEXT)
+    claim = "the council will fail" if mention == "Many" else "the mayor had lied"
+    (suggestion,) = record_run(
+        article,
+        proposal(REGISTRY_TEXT, claim, mention, named=False, source_type_slug="named_individual"),
+    ).stored
+
+    plan = services.suggestions.plan_for(suggestion)
+
+    assert plan.problem and not plan.new_name
+    assert not Source.objects.exists()
+
+
+def test_someone_is_recorded_as_an_anonymous_descriptor(db):
+    from factcheck import services
+    from tests import factories
+    from tests.test_suggestions import proposal, record_run
+
+    article = factories.make_article(text=REGISTRY_TEXT)
+    (suggestion,) = record_run(
+        article,
+        proposal(
+            REGISTRY_TEXT,
+            "the vote was off",
+            "Someone",
+            named=False,
+            source_type_slug="anonymous_official",
+        ),
+    ).stored
+
+    plan = services.suggestions.plan_for(suggestion)
+
+    assert plan.new_name == "Someone" and plan.how == "new"
+
+
+def test_the_gazetteer_speaks_only_where_the_article_is_silent(monkeypatch):
+    from factcheck.suggest import gazetteer
+
+    monkeypatch.setattr(
+        gazetteer,
+        "people",
+        lambda: {"karen whitfield": "named_spokesperson", "peter lindgren": "named_spokesperson"},
+    )
+    text = (
+        "Karen Whitfield said the bridge would reopen in March.\n\n"
+        "Peter Lindgren, a professor of engineering, said the repairs were late.\n"
+    )
+
+    assert source(text, "Karen Whitfield").source_type == "named_spokesperson"
+    assert (
+        source(text, "Peter Lindgren, a professor of engineering").source_type == "named_individual"
+    )
+
+
+def test_an_outlet_ner_takes_for_a_person_is_still_an_outlet():
+    text = "Zero Hedge said the figures had been revised twice.\n"
+
+    assert source(text, "Zero Hedge").source_type == "news_agency"

@@ -75,6 +75,10 @@ AGENCY_TYPE = "news_agency"
 PRONOUNS = frozenset(
     {"he", "she", "they", "it", "him", "her", "them", "we", "us", "i", "you", "this", "that"}
 )
+# "Many believe", "some said": people the text does not name, and no one named before.
+INDEFINITE_PRONOUNS = frozenset(
+    {"many", "some", "others", "most", "few", "several", "everyone", "everybody", "all", "both"}
+)
 # "The newspaper", "this official": a definite descriptor refers back to a source named before.
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
 OUTLET_NOUNS = frozenset(
@@ -493,6 +497,10 @@ def mention_kind(mention: str) -> str:
         return "indefinite"
     if " ".join(words).casefold() in PRONOUNS:
         return "pronoun"
+    if " ".join(words).casefold() in INDEFINITE_PRONOUNS:
+        return "people"
+    if " ".join(words).casefold() in {"someone", "somebody"}:
+        return "indefinite"  # an anonymous source, recorded by its descriptor like "a source"
     head = words[-1]
     if words[0].casefold() in DEFINITE and head.islower():
         if head in OUTLET_NOUNS:

@@ -535,7 +535,9 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
     )
     if entry is not None:
         d.canonical, d.resolved = entry.canonical, True
-        d.source_type = entry.source_type
+        d.source_type = entry.mention_type or entry.source_type
+        if entry.source_type != d.source_type:
+            d.extra["article_type"] = entry.source_type
         d.extra["type_guessed"] = False
         # a pronoun whose antecedent is in an earlier paragraph is a weaker link
         d.extra["far_antecedent"] = is_pron and entry.para < registry.para
@@ -556,8 +558,11 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
             d.source_type = pronoun_type(head.lower_)
     if entry is None and not is_pron:
         # a person the article names elsewhere with an office, a role or an outlet
-        # ("Trump" after "Republican nominee Donald Trump"), whatever NER called this mention
-        d.source_type = registry.person_type(d.canonical, d.source_type)
+        # ("Trump" after "Republican nominee Donald Trump"), whatever NER called this mention;
+        # set once the candidate model has decided, which was trained on the mention's own type
+        known = registry.person_type(d.canonical, d.source_type)
+        if known != d.source_type:
+            d.extra["article_type"] = known
     plural = head.tag_ in ("NNS", "NNPS") or head.lower_ == "they"
     words = [t.lower_ for t in head.doc[d.first.i : d.last.i + 1]]
     gender = _gender_of_words(words + role_words(head)) if not is_pron else None
@@ -586,6 +591,7 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
         d.source_type = "named_individual"  # a signature or a transcript's speaker is a person
     if d.source_type == "anonymous_official":
         d.named = False
+        d.extra.pop("article_type", None)
     if (
         d.source_type == "named_individual"
         and not d.resolved
@@ -758,6 +764,12 @@ def _suggest_section(
             if not d.extra.get("learned")
             or ranker.probability(rank.features(d, text)) >= ranker.threshold
         ]
+    for d in drafts:
+        # quotes carried over to the next paragraph take the speaker's type as it now stands
+        article_type = d.extra.pop("article_type", None)
+        if article_type is None and d.canonical and d.source_span is not None:
+            article_type = registry.person_type(d.canonical, d.source_type)
+        d.source_type = article_type or d.source_type
     drafts.extend(_unattributed(text, paras, drafts))
     return _to_suggestions(text, drafts, paras)
 

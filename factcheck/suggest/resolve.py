@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass, field
 
-from .sources import outranks
+from .sources import is_outlet, outranks
 
 PERSON_TYPES = {"named_individual", "named_spokesperson"}
 ORG_TYPES = {"organization", "ministry", "government_office", "news_agency"}
@@ -47,6 +47,9 @@ class Entry:
     gender: str | None = None  # "m" | "f" | None (the text does not say)
     roles: frozenset[str] = frozenset()  # office words ("judge", "envoy")
     para: int = 0  # the paragraph it was met in
+    # the type the mention itself gave, before the article's word on the person: what the
+    # candidate model was trained on
+    mention_type: str = ""
 
 
 @dataclass
@@ -105,11 +108,13 @@ class Registry:
         plural: bool = False,
         gender: str | None = None,
     ) -> None:
-        source_type = self.person_type(canonical, source_type)
+        mention_type, source_type = source_type, self.person_type(canonical, source_type)
         words = canonical.split()
         gender = gender or (self.gender_of(canonical) if source_type in PERSON_TYPES else None)
         roles = self.roles.get(canonical) or (self.roles.get(words[-1]) if words else None)
-        entry = Entry(canonical, source_type, plural, gender, roles or frozenset(), self.para)
+        entry = Entry(
+            canonical, source_type, plural, gender, roles or frozenset(), self.para, mention_type
+        )
         self.entries.append(entry)
         if source_type in PERSON_TYPES and " " in canonical:
             known = self.surnames.get(canonical.split()[-1])
@@ -118,13 +123,17 @@ class Registry:
 
     def add_person(self, name: str, source_type: str) -> None:
         """A person named anywhere in the text, for a later surname."""
-        source_type = self.person_type(name, source_type)
+        if is_outlet(name):
+            return  # "Zero Hedge", which NER may take for a person
+        mention_type, source_type = source_type, self.person_type(name, source_type)
         if " " in name:
             known = self.surnames.get(name.split()[-1])
             if known is None or (
                 known.source_type != "named_spokesperson" and source_type == "named_spokesperson"
             ):
-                self.surnames[name.split()[-1]] = Entry(name, source_type)
+                self.surnames[name.split()[-1]] = Entry(
+                    name, source_type, mention_type=mention_type
+                )
 
     def _last(self, types: set[str], plural: bool | None = None) -> Entry | None:
         for entry in reversed(self.entries):

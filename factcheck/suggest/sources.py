@@ -363,6 +363,11 @@ def agency_in(text: str) -> re.Match | None:
     return lexicons.news_agency_pattern().search(text)
 
 
+def is_outlet(name: str) -> bool:
+    """Whether `name` is a news agency or outlet and nothing more ("Zero Hedge")."""
+    return lexicons.news_agency_pattern().fullmatch(name) is not None
+
+
 _INDEFINITE = {"a", "an", "one", "another", "some", "any"}
 
 
@@ -446,7 +451,7 @@ INDEFINITE_PEOPLE = {
     "all",
     "both",
 }
-_PERSON_PRONOUNS = {"he", "she", "i", "me", "him", "you", "who", "whom"}
+_PERSON_PRONOUNS = {"he", "she", "i", "me", "him", "who", "whom"}
 
 
 def pronoun_type(word: str) -> str:
