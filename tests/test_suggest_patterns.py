@@ -756,3 +756,27 @@ def test_a_manner_adverb_before_the_cue_belongs_to_it():
     s = only(text, source="The governor")
 
     assert s.cue == "frequently mocked"
+
+
+def test_a_reporting_verb_carries_the_quote_over_a_participle_before_it():
+    text = 'Taking it in, Mayor Ines Ruiz said, "It is so nice to hear you cheering."\n'
+
+    s = only(text, source="Mayor Ines Ruiz")
+
+    assert s.cue == "said"
+    assert s.claim == '"It is so nice to hear you cheering."'
+
+
+def test_a_question_quoted_before_the_cue_goes_on_in_the_next_sentence():
+    text = (
+        '"Why would anyone pay that toll?" said Councillor Anand Mehta. '
+        '"Nobody in Port Ellery can afford it."\n'
+    )
+
+    s = only(text, source="Councillor Anand Mehta")
+
+    assert s.cue == "said"
+    assert s.claim == (
+        '"Why would anyone pay that toll?" said Councillor Anand Mehta. '
+        '"Nobody in Port Ellery can afford it."'
+    )

@@ -30,7 +30,7 @@ def adjacent_quote(text: str, cluster: Span, quotes: list[Span]) -> tuple[Span, 
                 nxt
                 and (_BEFORE_SECOND_PART.match(between) or _BEFORE_NEXT_SENTENCE.match(between))
                 and text[qe - 1 - _closing_length(text, qe) : qe - _closing_length(text, qe)]
-                in ",—–-"
+                in ",—–-?!"
             ):
                 end = nxt[1]  # the quote goes on after "he said,"
             return (qs, end), True

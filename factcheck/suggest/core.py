@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import content as content_stage
-from . import lexicons, rank
+from . import lexicons, rank, tagger
 from .cues import Cue, find_cues
 from .pipeline import DEFAULT_MODEL, load
 from .records import Span, Suggestion
@@ -239,6 +239,10 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
         _cue_extras(draft, cue)
         return draft
     head = subject_of(cue.anchor, para.in_quote)
+    root = _root_verb(cue.tokens)
+    if head is None and root is not None and root.i != cue.anchor.i:
+        # "went on to say": the speaker is the subject of the cue's first verb
+        head = subject_of(root, para.in_quote)
     if head is None or para.in_quote(head) or head.i in exclude:
         return None
     if head.pos_ == "PRON" and head.lower_ in ("me", "us"):
@@ -279,6 +283,163 @@ def _draft_from_cue(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft
         quote_evidence=direct,
         para=index,
         sent_span=sspan,
+    )
+    _cue_extras(draft, cue)
+    return draft
+
+
+def _crf_bounds(cue: Cue, tagged) -> Cue:
+    """A verb cue widened to the words the CRF tags around its verb, as annotators mark
+    them: before it ("went on to say", "would rather say") and a preposition or particle of
+    the verb right after it ("pointed to"). It never loses the rules' own words ("said in a
+    statement") nor takes the verb's object."""
+    if cue.kind != "verb":
+        return cue
+    doc = cue.anchor.doc
+    for first, last, _ in tagged:
+        if not first.i <= cue.anchor.i <= last.i:
+            continue
+        start, end, prep = cue.tokens[0].i, cue.tokens[-1].i, cue.prep
+        # to the left, never into the speaker's words
+        speaker = subject_of(cue.anchor)
+        words = set() if speaker is None else {t.i for t in speaker.subtree}
+        while start > first.i and start - 1 not in words:
+            start -= 1
+        after = doc[end + 1] if end + 1 < len(doc) else None
+        if (
+            after is not None
+            and last.i == after.i
+            and after.head.i == cue.anchor.i
+            and after.dep_ in ("prep", "prt", "agent")
+        ):
+            end = after.i
+            prep = after if after.dep_ in ("prep", "agent") else prep
+        if start == cue.tokens[0].i and end == cue.tokens[-1].i:
+            return cue
+        return dataclasses.replace(cue, tokens=[doc[i] for i in range(start, end + 1)], prep=prep)
+    return cue
+
+
+def _crf_drafts(text: str, tagged, sent, para: _Para, index: int, cues, found) -> list[Draft]:
+    """Drafts from the cues the CRF tags where the rules found none: the rules' parse logic
+    finds the source and content around each."""
+    taken = {t.i for cue in cues for t in cue.tokens}
+    marks = [d.cue_span for d in found if d.cue_span is not None]
+    drafts = []
+    for first, last, probability in tagged:
+        toks = [sent.doc[i] for i in range(first.i, last.i + 1)]
+        span = toks_span(first, last, para.base)
+        if (
+            any(t.i in taken for t in toks)
+            or any(para.in_quote(t) for t in toks)
+            or any(s < span[1] and span[0] < e for s, e in marks)
+        ):
+            continue
+        cue = _crf_cue(toks)
+        if cue is None:
+            continue
+        if cue.kind == "noun":
+            d = _draft_from_noun(text, cue, sent, para, index)
+        else:
+            d = _draft_from_cue(text, cue, sent, para, index)
+        if d is not None:
+            d.extra["crf"] = round(probability, 2)
+            drafts.append(d)
+    return drafts
+
+
+def _surer_cue(d: Draft, o: Draft) -> bool:
+    """Whether draft d's cue is a surer report than o's of the same source and content."""
+    if d.cue_span is None or o.cue_span is None or o.kind != "verb" or d.kind != "verb":
+        return False
+    if bool(o.extra.get("learned") or "crf" in o.extra) != bool(
+        d.extra.get("learned") or "crf" in d.extra
+    ):
+        return not (d.extra.get("learned") or "crf" in d.extra)
+    return d.strength > o.strength
+
+
+def _root_verb(toks):
+    """The verb of a cue's words that governs the others, if any."""
+    inside = {t.i for t in toks}
+    roots = [t for t in toks if t.head.i not in inside or t.head.i == t.i]
+    return roots[0] if len(roots) == 1 and roots[0].pos_ in ("VERB", "AUX") else None
+
+
+def _crf_cue(toks) -> Cue | None:
+    """A cue for tagged words: their verb, the verb a nominal "in an interview" hangs on, or
+    a noun ("claim", "comments") whose possessor or verb's subject is the source."""
+    inside = {t.i for t in toks}
+    roots = [t for t in toks if t.head.i not in inside or t.head.i == t.i]
+    root = next((t for t in roots if t.pos_ in ("VERB", "AUX")), roots[0])
+    if root.pos_ in ("VERB", "AUX"):
+        entry = lexicons.reporting_verbs().get(root.lemma_.lower())
+        last = toks[-1]
+        prep = last if last.dep_ in ("prep", "agent") and last.head.i == root.i else None
+        return Cue("verb", root, toks, 0.55, True if entry is None else entry[1], False, prep)
+    if root.dep_ == "prep" and root.head.pos_ in ("VERB", "AUX"):
+        return Cue("nominal", root.head, toks, 0.55)
+    if root.pos_ in ("NOUN", "PROPN"):
+        return Cue("noun", root, toks, 0.5)
+    return None
+
+
+def _draft_from_noun(text: str, cue: Cue, sent, para: _Para, index: int) -> Draft | None:
+    """ "Trump's claim that ...", "his comments", "made the charge that ...": the possessor,
+    else the subject of the verb the noun is the object of, speaks."""
+    noun, base = cue.anchor, para.base
+    exclude = {t.i for t in cue.tokens}
+    owners = [c for c in noun.children if c.dep_ == "poss" and c.i not in exclude]
+    if owners:
+        head = owners[0]
+    elif noun.dep_ in ("dobj", "attr") and noun.head.pos_ in ("VERB", "AUX"):
+        head = subject_of(noun.head, para.in_quote)
+    else:
+        return None
+    if head is None or para.in_quote(head) or head.i in exclude:
+        return None
+    if head.pos_ == "PRON" and head.lower_ in ("me", "us", "it"):
+        return None
+    first, last = mention_range(head, exclude | {noun.i})
+    source_span = mention_span(text, head, base, exclude | {noun.i})
+    cue_span = toks_span(cue.tokens[0], cue.tokens[-1], base)
+    cluster = (min(source_span[0], cue_span[0]), max(source_span[1], cue_span[1]))
+    claim = None
+    adjacent = content_stage.adjacent_quote(text, cluster, para.quotes)
+    if adjacent is not None:
+        claim = adjacent[0]
+    else:
+        for c in noun.children:
+            if c.i > noun.i and c.dep_ in ("acl", "ccomp", "appos"):
+                claim = content_stage.clause_span(text, sent, c, base, para.quotes)
+                break
+            if c.i > noun.i and c.dep_ == "prep" and c.lower_ in ("about", "on", "that"):
+                objs = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
+                if objs:
+                    claim = trim_content(
+                        text,
+                        (
+                            tok_span(objs[0].left_edge, base)[0],
+                            tok_span(objs[0].right_edge, base)[1],
+                        ),
+                        para.quotes,
+                    )
+                    break
+    if claim is None or claim[1] - claim[0] < 3:
+        return None
+    if claim[0] < source_span[1] and source_span[0] < claim[1]:
+        return None
+    draft = Draft(
+        claim,
+        source_span,
+        cue_span,
+        "nominal",
+        head,
+        first,
+        last,
+        cue.strength,
+        para=index,
+        sent_span=_sent_span(text, sent, base),
     )
     _cue_extras(draft, cue)
     return draft
@@ -657,10 +818,15 @@ def _sections(infos: list[Paragraph]) -> list[list[Paragraph]]:
 
 
 def suggest_text(
-    text: str, model: str | None = None, *, collect: list | None = None
+    text: str,
+    model: str | None = None,
+    *,
+    collect: list | None = None,
+    sequences: list | None = None,
 ) -> list[Suggestion]:
     """The suggestions for a text. With `collect` (training), every candidate is kept and
-    (features, source span, cue span, content span) of each is appended to it."""
+    (features, source span, cue span, content span) of each is appended to it; with
+    `sequences`, (token features, token character spans) of each sentence, for the CRF."""
     if len(text) > MAX_TEXT_CHARS:
         raise TextTooLong(
             f"the text has {len(text):,} characters; the suggester reads at most "
@@ -683,10 +849,19 @@ def suggest_text(
         if ranker is None and collect is None
         else rank.CANDIDATE_MIN_RATIO
     )
+    training = collect is not None or sequences is not None
+    crf = None if training else tagger.load_tagger()
     found: list[Suggestion] = []
     for section in _sections(infos):
         found += _suggest_section(
-            text, section, nlp, min_ratio, None if collect is not None else ranker, collect
+            text,
+            section,
+            nlp,
+            min_ratio,
+            None if training else ranker,
+            collect,
+            crf=crf,
+            sequences=sequences,
         )
     if relay is not None:
         # the dateline's agency relays what the article reports
@@ -707,7 +882,15 @@ def _after(text: str, para: Paragraph, start: int) -> Paragraph:
 
 
 def _suggest_section(
-    text: str, infos: list[Paragraph], nlp, min_ratio: float, ranker, collect: list | None
+    text: str,
+    infos: list[Paragraph],
+    nlp,
+    min_ratio: float,
+    ranker,
+    collect: list | None,
+    *,
+    crf=None,
+    sequences: list | None = None,
 ) -> list[Suggestion]:
     paras = [
         _Para(info, doc, quotes(text, info.start, info.end))
@@ -725,12 +908,37 @@ def _suggest_section(
         if not found:
             found = _dash_drafts(text, para, index, paras[index - 1] if index else None)
         for sent in para.doc.sents:
-            for cue in find_cues(sent, para.in_quote, min_ratio):
-                d = _draft_from_cue(text, cue, sent, para, index)
-                if d is not None and not any(
-                    o.claim_span == d.claim_span and o.source_span == d.source_span for o in found
-                ):
+            if sequences is not None:
+                sequences.append(
+                    (
+                        tagger.sentence_features(sent, para.in_quote),
+                        [tok_span(t, para.base) for t in sent],
+                    )
+                )
+            cues = find_cues(sent, para.in_quote, min_ratio)
+            tagged = [] if crf is None else crf.spans(sent, para.in_quote)
+            if tagged:
+                cues = [_crf_bounds(cue, tagged) for cue in cues]
+            drafts_here = [_draft_from_cue(text, cue, sent, para, index) for cue in cues]
+            if tagged:
+                drafts_here += _crf_drafts(text, tagged, sent, para, index, cues, found)
+            for d in drafts_here:
+                if d is None:
+                    continue
+                same = next(
+                    (
+                        n
+                        for n, o in enumerate(found)
+                        if o.claim_span == d.claim_span and o.source_span == d.source_span
+                    ),
+                    None,
+                )
+                if same is None:
                     found.append(d)
+                elif _surer_cue(d, found[same]):
+                    # "Taking it in, X said, '...'": the reporting verb, not a learnt
+                    # lemma the model may drop, carries the attribution
+                    found[same] = d
         found.sort(key=lambda d: (d.cue_span or d.source_span)[0])
         for d in found:
             while topics and topics[0][0] < d.source_span[0]:
@@ -749,8 +957,9 @@ def _suggest_section(
         drafts.extend(found)
     _backward(text, paras, drafts)
     _mark_nested(drafts)
-    # an inner speaker found only by a learnt cue is more often noise than a nested report
-    drafts = [d for d in drafts if not (d.nested and d.extra.get("learned"))]
+    # an inner speaker found only by a learnt cue or the CRF is more often noise than a
+    # nested report
+    drafts = [d for d in drafts if not (d.nested and (d.extra.get("learned") or "crf" in d.extra))]
     if collect is not None:
         collect += [
             (rank.features(d, text), d.source_span, d.cue_span, d.claim_span) for d in drafts

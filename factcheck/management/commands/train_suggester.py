@@ -11,7 +11,7 @@ from django.db import DatabaseError
 
 from factcheck import desk_training
 from factcheck.progress import Progress
-from factcheck.suggest import evaluate, learn, lexicons, polnear, rank
+from factcheck.suggest import evaluate, learn, lexicons, polnear, rank, tagger
 
 
 class Command(BaseCommand):
@@ -21,7 +21,8 @@ class Command(BaseCommand):
         "write them to learned_cues.tsv and learned_source_nouns.tsv in "
         "factcheck/suggest/lexicons/; then run the rules over train, label each candidate "
         "attribution against the annotation and fit the candidate model "
-        "(factcheck/suggest/models/candidates.json, with its card). The suggester reads "
+        "(factcheck/suggest/models/candidates.json, with its card), and the CRF that tags "
+        "cue words (models/cues.crfsuite, card beside it). The suggester reads "
         "them once per process. The "
         "test split is refused; dev is for measuring (evaluate_suggestions --polnear)."
     )
@@ -47,8 +48,17 @@ class Command(BaseCommand):
             help="Where to write the candidate model (default: the suggester's own).",
         )
         parser.add_argument(
-            "--no-model", action="store_true", help="Only the lexicons, no candidate model."
+            "--crf-file",
+            metavar="FILE",
+            help="Where to write the cue tagger (default: cues.crfsuite beside the candidate "
+            "model, so the suggester's own); its card goes beside it (.card.json).",
         )
+        parser.add_argument(
+            "--no-model",
+            action="store_true",
+            help="Only the lexicons, no candidate model and no cue tagger.",
+        )
+        parser.add_argument("--no-crf", action="store_true", help="No cue tagger.")
         parser.add_argument("--limit", type=int, metavar="N", help="Only the first N articles.")
         parser.add_argument("--model", help="The spaCy pipeline (default: FACTCHECK_SPACY_MODEL).")
         parser.add_argument(
@@ -131,10 +141,15 @@ class Command(BaseCommand):
         lexicons.learned_source_nouns.cache_clear()
         started = time.monotonic()
         rows, references = [], 0
+        # the CRF learns from the same parse of the same paragraphs as the suggester reads
+        crf = None if options["no_crf"] else tagger.Trainer()
         progress = self._progress(documents, "Labelling candidates")
         for document in documents:
             candidates: list = []
-            suggest_text(document.text, options["model"], collect=candidates)
+            sequences: list | None = None if crf is None else []
+            suggest_text(document.text, options["model"], collect=candidates, sequences=sequences)
+            if crf is not None:
+                crf.add(document.text, sequences, document.claims)
             # A desk article is reviewed in part: keep only what the desk decided.
             candidates = desk_training.decided_candidates(document, candidates)
             rows += learn.label_candidates(document.text, document.claims, candidates)
@@ -162,6 +177,37 @@ class Command(BaseCommand):
             f"candidate model: {len(rows)} candidate(s), threshold {data['threshold']}, "
             f"held-out F1 {data['held_out_f1']} in {time.monotonic() - started:.0f} s "
             f"-> {options['model_file']}"
+        )
+        if crf is not None:
+            self._train_crf(crf, corpus, len(documents), options)
+
+    def _train_crf(self, crf, corpus: str, articles: int, options) -> None:
+        started = time.monotonic()
+        path = self._crf_path(options)
+        crf.fit(path)
+        card = {
+            "what": "Tags the words of a cue (B/I/O) in each sentence: a CRF over features "
+            "of the spaCy parse (factcheck/suggest/tagger.py).",
+            "feature_version": tagger.FEATURE_VERSION,
+            "corpus": f"PolNeAR train ({corpus}), {articles} articles, {crf.sentences} "
+            f"sentences, {crf.tokens} tokens, {crf.cues} cues",
+            "features": "word, lemma, part of speech, tag, dependency, head, children's "
+            "dependencies, subject's and possessor's kind, entity label, quoted, known cue "
+            "lemma and its learnt ratio, words and tags of two neighbours each side",
+            "training": "python-crfsuite L-BFGS, c1 0.3, c2 0.01, 100 iterations; spans "
+            f"proposed from a first-word marginal of {tagger.MIN_MARGINAL} (chosen on the "
+            "last 150 articles of train with a CRF fitted on the rest)",
+            "rebuild": "python manage.py train_suggester --polnear DIR "
+            f"--min-count {options['min_count']} --min-ratio {options['min_ratio']}",
+            "figures": "docs/measurements.md, section Suggester",
+        }
+        path.with_suffix(".card.json").write_text(
+            json.dumps(card, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        tagger.load_tagger.cache_clear()
+        self.stdout.write(
+            f"cue tagger: {crf.sentences} sentence(s), {crf.cues} cue(s) in "
+            f"{time.monotonic() - started:.0f} s -> {path}"
         )
 
     # Learning from the desk (--include-workbench): see factcheck/desk_training.py.
@@ -238,7 +284,19 @@ class Command(BaseCommand):
         "after" are those of the model the suggester had cached before.
         """
         model_file = rank.MODEL_PATH if options["no_model"] else options["model_file"]
-        return [(rank, "load_model", model_file)]
+        crf_file = (
+            tagger.MODEL_PATH
+            if options["no_model"] or options["no_crf"]
+            else self._crf_path(options)
+        )
+        return [(rank, "load_model", model_file), (tagger, "load_tagger", crf_file)]
+
+    def _crf_path(self, options) -> Path:
+        """Where the cue tagger goes: beside the candidate model unless told, so that a trial
+        run with its own --model-file never replaces the shipped tagger."""
+        return Path(
+            options["crf_file"] or Path(options["model_file"]).with_name(tagger.MODEL_PATH.name)
+        )
 
 
 @dataclass
