@@ -198,3 +198,15 @@ def test_an_outlet_ner_takes_for_a_person_is_still_an_outlet():
     text = "Zero Hedge said the figures had been revised twice.\n"
 
     assert source(text, "Zero Hedge").source_type == "news_agency"
+
+
+def test_the_gazetteer_never_types_a_surname_the_article_gives_to_someone_else(monkeypatch):
+    from factcheck.suggest import gazetteer
+
+    monkeypatch.setattr(gazetteer, "people", lambda: {"whitfield": "named_spokesperson"})
+    text = (
+        "Robert Whitfield watched the fire from his porch.\n\n"
+        "Whitfield said the flames reached the roof in minutes.\n"
+    )
+
+    assert source(text, "Whitfield").source_type == "named_individual"

@@ -277,8 +277,15 @@ def article_people(docs, learnt: bool = True) -> dict[str, str]:
     if learnt:
         known = gazetteer.people()
         for name, kind in found.items():
-            if kind == "named_individual" and name in known:
+            # a surname alone only where the article gives no full name for it: "Scott" is
+            # "Keith Scott" the witness, not a senator the gazetteer knows
+            alone = " " in name or not any(by_surname.get(name, {}))
+            if kind == "named_individual" and alone and name in known:
                 found[name] = known[name]
+        for surname, names in by_surname.items():
+            full = [n for n in names if n]
+            if len(full) == 1 and found.get(surname) == "named_individual":
+                found[surname] = found.get(full[0], "named_individual")
     return found
 
 
