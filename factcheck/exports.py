@@ -584,6 +584,7 @@ _REVIEW_FIELDS = (
     "article__published_on",
     "attributions__source__name",
     "attributions__source__source_type__slug",
+    "published_at",
     "sign_off_snapshot",
 )
 
@@ -594,22 +595,26 @@ def signed_off(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims.signed_off().filter(status__in=VerificationStatus.verdicts())
 
 
-def claim_reviews(claims: QuerySet[Claim], *, claim_url) -> Iterator[dict[str, Any]]:
+def claim_reviews(
+    claims: QuerySet[Claim], *, claim_url, public_url=None
+) -> Iterator[dict[str, Any]]:
     """Yield a ClaimReview for each signed-off claim, in one query whatever the count.
 
-    `claim_url(claim_id)` gives the absolute address of a claim on our site.
+    `claim_url(claim_id)` gives the absolute address of a claim on our site, and
+    `public_url(claim_id)` that of a published verdict's public page, which is then its `url`.
     """
     rows = streamed(_ordered_by_attribution(signed_off(claims)).values_list(*_REVIEW_FIELDS))
     with closing(rows):
-        yield from _claim_reviews(rows, claim_url=claim_url)
+        yield from _claim_reviews(rows, claim_url=claim_url, public_url=public_url)
 
 
-def _claim_reviews(rows: Iterator[tuple], *, claim_url) -> Iterator[dict[str, Any]]:
+def _claim_reviews(rows: Iterator[tuple], *, claim_url, public_url) -> Iterator[dict[str, Any]]:
     author = organization()
     for _, group in itertools.groupby(rows, key=lambda row: row[0]):
         group = list(group)
         claim_id, text, status, signed_at, title, outlet, url, published_on = group[0][:8]
-        frozen = group[0][-1]
+        published, frozen = group[0][-2], group[0][-1]
+        address = (public_url if published and public_url else claim_url)(claim_id)
         if frozen:
             # What was signed off, not what the records say now (factcheck.signoff).
             article = dict(frozen["article"])
@@ -622,8 +627,9 @@ def _claim_reviews(rows: Iterator[tuple], *, claim_url) -> Iterator[dict[str, An
                 signed_off_at=signed_at,
                 article=article,
                 sources=[(source["name"], source["type"]) for source in frozen["sources"]],
-                url=claim_url(claim_id),
+                url=address,
                 author=author,
+                review_body=frozen.get("rationale", ""),
             )
             continue
         # Signed off before snapshots were kept: the live records are all there is.
@@ -635,14 +641,16 @@ def _claim_reviews(rows: Iterator[tuple], *, claim_url) -> Iterator[dict[str, An
             signed_off_at=signed_at,
             article={"title": title, "outlet": outlet, "url": url, "published_on": published_on},
             sources=sources,
-            url=claim_url(claim_id),
+            url=address,
             author=author,
         )
 
 
-def published_review(claim_id: int, *, actor, claim_url) -> dict[str, Any] | None:
+def published_review(claim_id: int, *, actor, claim_url, public_url=None) -> dict[str, Any] | None:
     """The ClaimReview of one signed-off verdict, its reading audited; None when not signed off."""
-    reviews = claim_reviews(Claim.objects.filter(pk=claim_id), claim_url=claim_url)
+    reviews = claim_reviews(
+        Claim.objects.filter(pk=claim_id), claim_url=claim_url, public_url=public_url
+    )
     review = next(reviews, None)
     reviews.close()
     if review is None:
@@ -670,6 +678,7 @@ def claim_review(
     sources: list[tuple[str, str]],
     url: str,
     author: dict[str, Any],
+    review_body: str = "",
 ) -> dict[str, Any]:
     """Build one ClaimReview: https://schema.org/ClaimReview."""
     appearance: dict[str, Any] = {"@type": "NewsArticle", "headline": article["title"]}
@@ -694,7 +703,7 @@ def claim_review(
     if article["published_on"]:
         item["datePublished"] = article["published_on"].isoformat()
 
-    return {
+    review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": url,
@@ -704,6 +713,9 @@ def claim_review(
         "datePublished": timezone.localtime(signed_off_at).date().isoformat(),
         "reviewRating": review_rating(status),
     }
+    if review_body:
+        review["reviewBody"] = review_body
+    return review
 
 
 def json_array(items: Iterable[Any]) -> Iterator[str]:

@@ -220,6 +220,16 @@ class Claim(models.Model):
         editable=False,
         help_text="What the verdict published at sign-off (factcheck.signoff); cleared on reopen.",
     )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When an editor published the signed-off verdict on its public page; "
+        "cleared when it is unpublished or reopened.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

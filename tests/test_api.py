@@ -465,3 +465,13 @@ def test_a_form_body_is_refused_for_json(reviewer):
     assert refused.status_code == 415
     assert "JSON" in refused.json()["detail"]
     assert Claim.objects.get().status == VerificationStatus.UNVERIFIED
+
+
+@pytest.mark.django_db
+def test_an_address_under_the_api_that_matches_nothing_is_a_problem(reviewer):
+    client = api(make_token(reviewer))
+
+    for path in ("/api/v1/claims/abc/", "/api/v1/claims/%0A/evidence/", "/api/nothing"):
+        answer = client.get(path)
+        assert answer.status_code == 404, path
+        assert answer["Content-Type"] == PROBLEM, path

@@ -423,6 +423,8 @@ SERVICE_CALLS: dict[str, tuple[str, Callable[[Desk], dict[str, Any]]]] = {
         "factcheck.reopen_claim",
         lambda d: {"claim": d.signed, "reason": "New evidence."},
     ),
+    "claim_publish": ("factcheck.sign_off_claim", lambda d: {"claim": d.signed}),
+    "claim_unpublish": ("factcheck.sign_off_claim", lambda d: {"claim": d.signed}),
     "claim_undo": ("factcheck.change_claim", lambda d: {"claim": d.claim}),
     "claim_redo": ("factcheck.change_claim", lambda d: {"claim_id": d.claim.pk}),
     "evidence_add": (

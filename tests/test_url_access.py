@@ -81,6 +81,8 @@ APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "article_edit": ({GET, POST}, "change_article"),
     "insights": ({GET}, None),
     "insights_csv": ({GET}, None),
+    "claim_publish": ({POST}, "sign_off_claim"),
+    "claim_unpublish": ({POST}, "sign_off_claim"),
     "api_tokens": ({GET, POST}, None),
     "api_token_revoke": ({POST}, None),
 }
@@ -107,6 +109,9 @@ API_VIEWS: dict[str, tuple[set[str], dict[str, str]]] = {
     "claim_notes": ({POST}, {POST: "add_note"}),
     "claim_undo": ({POST}, {POST: "change_claim"}),
     "claim_history": ({GET}, {}),
+    "claim_publish": ({POST}, {POST: "sign_off_claim"}),
+    "claim_unpublish": ({POST}, {POST: "sign_off_claim"}),
+    "published_list": ({GET}, {}),
     "claim_claimreview": ({GET}, {GET: "export_claim"}),
     "suggestion_accept": ({POST}, {POST: "add_claim"}),
     "suggestion_reject": ({POST}, {POST: "add_claim"}),
@@ -114,13 +119,20 @@ API_VIEWS: dict[str, tuple[set[str], dict[str, str]]] = {
     "source_detail": ({GET}, {}),
 }
 # Writes that need the sign-off scope on a token, whatever the owner's role.
-SIGN_OFF_ROUTES = {"claim_sign_off", "claim_reopen"}
+SIGN_OFF_ROUTES = {"claim_sign_off", "claim_reopen", "claim_publish", "claim_unpublish"}
 # The API's schema and its two readers, open to anyone: they hold no data.
 API_OPEN = {"schema", "docs", "redoc"}
 # Any other address under /api/: a problem, for anyone.
 API_NOT_FOUND = "not_found"
 # Open to anyone, and logging out.
 ACCOUNT_VIEWS = {"login", "logout"}
+# Published fact-checks, for the public: the world's claim is signed off, not published.
+PUBLIC_VIEWS = {
+    "published_list": {200},
+    "published_claim": {404},
+    "published_feed_json": {200},
+    "published_feed_atom": {200},
+}
 
 
 @dataclass(frozen=True)
@@ -251,6 +263,8 @@ def expected(role: str, user: User | None, route: Route, method: str) -> set[int
     """The status codes the visitor may meet, or "login" for a redirect to a login page."""
     if route.namespace == "api":
         return expected_of_api(role, user, route, method)
+    if route.name in PUBLIC_VIEWS:
+        return PUBLIC_VIEWS[route.name] if method == GET else {405}
     if route.public:
         # A login page: shown to whoever is not in yet, or sends on who is.
         if method == POST:
@@ -301,7 +315,7 @@ def test_every_view_of_the_app_is_declared(db):
     names = {route.name for route in routes() if route.namespace is None}
     api_names = {route.name for route in routes() if route.namespace == "api"}
 
-    assert names == set(APP_VIEWS) | ACCOUNT_VIEWS
+    assert names == set(APP_VIEWS) | ACCOUNT_VIEWS | set(PUBLIC_VIEWS)
     assert api_names == set(API_VIEWS) | API_OPEN | {API_NOT_FOUND}
 
 

@@ -93,6 +93,17 @@ urlpatterns = [
         _open(views.SuggestionReject.as_view()),
         name="suggestion_reject",
     ),
+    path(
+        "v1/claims/<int:claim_id>/publish/",
+        _open(views.ClaimPublish.as_view()),
+        name="claim_publish",
+    ),
+    path(
+        "v1/claims/<int:claim_id>/unpublish/",
+        _open(views.ClaimUnpublish.as_view()),
+        name="claim_unpublish",
+    ),
+    path("v1/published/", _open(views.PublishedList.as_view()), name="published_list"),
     path("v1/sources/", _open(views.SourceList.as_view()), name="source_list"),
     path("v1/sources/<int:source_id>/", _open(views.SourceDetail.as_view()), name="source_detail"),
     path("schema/", _open(SpectacularAPIView.as_view()), name="schema"),
@@ -100,5 +111,5 @@ urlpatterns = [
     path("docs/", _reader(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", _reader(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     # Last: an address under /api/ that none above matches (an id that is not a number).
-    re_path(r"^(?P<rest>.*)$", _open(views.not_found), name="not_found"),
+    re_path(r"^(?P<rest>[\s\S]*)$", _open(views.not_found), name="not_found"),
 ]

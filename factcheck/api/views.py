@@ -30,6 +30,7 @@ from factcheck.models import (
     SuggestionRun,
     SuggestionState,
 )
+from factcheck.publishing import public_url, published_claims, workbench_url
 from factcheck.source_filters import SourceFilter
 from factcheck.views.queue import queue_claims
 
@@ -423,7 +424,8 @@ class ClaimReviewOfClaim(ApiView):
         review = exports.published_review(
             claim.pk,
             actor=request.user,
-            claim_url=lambda pk: request.build_absolute_uri(reverse("claim_detail", args=[pk])),
+            claim_url=workbench_url(request),
+            public_url=public_url(request),
         )
         if review is None:
             return problem(
@@ -582,3 +584,70 @@ class SourceDetail(ApiView):
 def not_found(request, rest: str = ""):
     """Any other address under /api/: a problem, never the pages' HTML."""
     return problem(404, "There is no such address in the API: see /api/schema/.")
+
+
+class _ClaimPublishing(ApiView):
+    required_scope = ApiScope.SIGN_OFF
+    permissions = {"POST": "sign_off_claim"}
+    service = None
+
+    def post(self, request, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        body = serializers.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = _expected_version(request)
+        claim = type(self).service(
+            actor=request.user,
+            claim=claim,
+            expected_version=version,
+            reason=body.validated_data["reason"],
+        )
+        return _claim_answer(request, claim)
+
+
+@extend_schema(
+    summary="Publish a signed-off verdict: a public page and a place in the public feed",
+    parameters=[IF_MATCH],
+    request=serializers.ReasonSerializer,
+    responses=serializers.ClaimSerializer,
+)
+class ClaimPublish(_ClaimPublishing):
+    service = staticmethod(services.claim_publish)
+
+
+@extend_schema(
+    summary="Take a published verdict off its public page and the feed",
+    parameters=[IF_MATCH],
+    request=serializers.ReasonSerializer,
+    responses=serializers.ClaimSerializer,
+)
+class ClaimUnpublish(_ClaimPublishing):
+    service = staticmethod(services.claim_unpublish)
+
+
+class PublishedList(ApiView):
+    @extend_schema(
+        summary="Published fact-checks as ClaimReview, newest first",
+        parameters=PAGING_PARAMETERS,
+        responses={200: dict},
+    )
+    def get(self, request):
+        page = _keyset(request, published_claims())
+        reviews = {
+            review["url"]: review
+            for review in exports.claim_reviews(
+                published_claims().filter(pk__in=[claim.pk for claim in page.items]),
+                claim_url=workbench_url(request),
+                public_url=public_url(request),
+            )
+        }
+        address = public_url(request)
+        page.items = [reviews[address(claim.pk)] for claim in page.items]
+        return paged(request, page, _AsIs)
+
+
+class _AsIs:
+    """A serializer for items already made (ClaimReview dicts)."""
+
+    def __init__(self, items, many=True, context=None):
+        self.data = list(items)

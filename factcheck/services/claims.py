@@ -349,8 +349,49 @@ def claim_reopen(*, actor, claim: Claim, reason: str, expected_version: int | No
             "proposed_by": None,
             "proposed_at": None,
             "sign_off_snapshot": None,
+            # A reopened verdict is no longer one the desk stands by: off its public page.
+            "published_by": None,
+            "published_at": None,
         },
     )
     _bump(claim, changes)
     _record_claim(actor, "claim.reopened", claim, changes, reason)
+    return claim
+
+
+@service
+def claim_publish(
+    *, actor, claim: Claim, expected_version: int | None = None, reason: str = ""
+) -> Claim:
+    """Publish a signed-off verdict: it gets a public page and joins the public feed.
+
+    Signing off is not publishing: an editor decides when the desk's verdict goes out.
+    """
+    _authorize(actor, "sign_off_claim")
+    claim = _lock_claim(claim, expected_version)
+    if claim.signed_off_at is None:
+        raise DomainError("Only a signed-off verdict can be published; sign it off first.")
+    if claim.published_at is not None:
+        return claim
+    changes = _apply(
+        claim,
+        {"published_by": actor, "published_at": timezone.now()},
+    )
+    _bump(claim, changes)
+    _record_claim(actor, "claim.published", claim, changes, (reason or "").strip())
+    return claim
+
+
+@service
+def claim_unpublish(
+    *, actor, claim: Claim, expected_version: int | None = None, reason: str = ""
+) -> Claim:
+    """Take a published verdict off its public page and the public feed."""
+    _authorize(actor, "sign_off_claim")
+    claim = _lock_claim(claim, expected_version)
+    if claim.published_at is None:
+        return claim
+    changes = _apply(claim, {"published_by": None, "published_at": None})
+    _bump(claim, changes)
+    _record_claim(actor, "claim.unpublished", claim, changes, (reason or "").strip())
     return claim

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 from factcheck import exports
 from factcheck.filters import AuditEventFilter, ClaimFilter, applied, errors_of
 from factcheck.models import AuditEvent, Claim
+from factcheck.publishing import public_url
 
 JSON_LD = "application/ld+json"
 can_export = permission_required("factcheck.export_claim", raise_exception=True)
@@ -135,7 +136,12 @@ def _claim_url(request: HttpRequest):
 @can_export
 def claim_review_jsonld(request: HttpRequest, claim_id: int) -> HttpResponse:
     """Publish one signed-off verdict as schema.org ClaimReview JSON-LD."""
-    review = exports.published_review(claim_id, actor=request.user, claim_url=_claim_url(request))
+    review = exports.published_review(
+        claim_id,
+        actor=request.user,
+        claim_url=_claim_url(request),
+        public_url=public_url(request),
+    )
     if review is None:
         message = (
             f"Claim #{claim_id} has no signed-off verdict, so it has no ClaimReview."
@@ -157,7 +163,9 @@ def claim_reviews_jsonld(request: HttpRequest) -> HttpResponse:
     if errors:
         return _refusal(errors)
     reviews = exports.Audited(
-        exports.claim_reviews(claim_filter.qs, claim_url=_claim_url(request)),
+        exports.claim_reviews(
+            claim_filter.qs, claim_url=_claim_url(request), public_url=public_url(request)
+        ),
         actor=request.user,
         action="export.claimreview",
         object_id="claimreview",

@@ -1002,6 +1002,28 @@ def claim_reopen(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 
 @require_POST
+def claim_publish(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_step(
+        request,
+        claim_id,
+        services.claim_publish,
+        form_name="publish",
+        permission="sign_off_claim",
+    )
+
+
+@require_POST
+def claim_unpublish(request: HttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_step(
+        request,
+        claim_id,
+        services.claim_unpublish,
+        form_name="unpublish",
+        permission="sign_off_claim",
+    )
+
+
+@require_POST
 def attribution_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = _claim(claim_id)
     form = AttributionForm(request.POST)
