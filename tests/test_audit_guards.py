@@ -522,3 +522,20 @@ def test_a_report_lists_twenty_problems_and_counts_the_rest(history, audit_check
         for n in range(1, 21)
     ]
     assert problems[20:] == ([] if garbled == 20 else ["…and 1 more problem(s) like these."])
+
+
+def test_an_event_made_through_the_api_records_the_channel_and_hashes_it(db):
+    with audit.changes_via("API token fcp_" + "x" * 80), transaction.atomic():
+        event = audit.record(
+            actor=None,
+            action="source.created",
+            object_type="source",
+            object_id=1,
+            object_repr="A source",
+        )
+
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.via == ("API token fcp_" + "x" * 80)[:64]
+    assert audit.canonical_content(fixed_event(via="API token fcp_1")) == (
+        CANONICAL[:-1] + ',"via":"API token fcp_1"}'
+    )
