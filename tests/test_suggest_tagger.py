@@ -73,3 +73,16 @@ def test_train_suggester_writes_the_cue_tagger_with_its_card(tmp_path):
     assert "cue tagger:" in out.getvalue()
     trained = tagger.Tagger(tmp_path / "cues.crfsuite", card)
     assert trained.card is card
+
+
+def test_a_possessor_speaks_for_a_nominal_cue_and_its_clause_is_the_content():
+    text = (
+        "Councillor Mara Venn's claim that the harbour tunnel would cost $4 billion was "
+        "disputed by engineers.\n"
+    )
+
+    found = [s for s in suggest(text) if s.cue == "claim"]
+
+    assert len(found) == 1
+    assert "Mara Venn" in found[0].source
+    assert found[0].claim == "the harbour tunnel would cost $4 billion"

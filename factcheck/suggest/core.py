@@ -411,7 +411,13 @@ def _draft_from_noun(text: str, cue: Cue, sent, para: _Para, index: int) -> Draf
     else:
         for c in noun.children:
             if c.i > noun.i and c.dep_ in ("acl", "ccomp", "appos"):
-                claim = content_stage.clause_span(text, sent, c, base, para.quotes)
+                # the clause alone: what follows it is the sentence's own verb ("Venn's
+                # claim that ... was disputed")
+                first = c.left_edge
+                while first.i < c.i and first.lower_ == "that" and first.dep_ == "mark":
+                    first = sent.doc[first.i + 1]
+                span = (tok_span(first, base)[0], tok_span(c.right_edge, base)[1])
+                claim = trim_content(text, span, para.quotes)
                 break
             if c.i > noun.i and c.dep_ == "prep" and c.lower_ in ("about", "on", "that"):
                 objs = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
@@ -757,9 +763,11 @@ def _finish(text: str, d: Draft, para: _Para, registry: Registry) -> None:
         d.source_type == "named_individual"
         and not d.resolved
         and not is_pron
-        and not any(t.pos_ == "PROPN" for t in head.doc[d.first.i : d.last.i + 1])
+        and not any(t.pos_ == "PROPN" for t in head.doc[d.first.i : head.i + 1])
+        and person_of(head) is None
     ):
-        d.named = False  # "critics", "a witness", "the manager, who gave evidence"
+        # "critics", "a witness", "the manager, who gave evidence", "experts on North Korea"
+        d.named = False
     if is_pron and not d.resolved and head.lower_ in INDEFINITE_PEOPLE:
         d.named = False  # "many", "some", "everyone"
     region = (min(d.sent_span[0], d.source_span[0]), max(d.sent_span[1], d.source_span[1]))
