@@ -103,6 +103,12 @@ def test_polls_videos_and_transcripts_are_documents(sentence, mention):
         ("Someone told reporters that the meeting was cancelled.", "Someone", "anonymous_official"),
         ("One Republican said the bill would fail in the Senate.", "One Republican", None),
         ("Many believe the law will change next year.", "Many", "named_individual"),
+        ("Many Americans believe the law will change.", "Many Americans", "named_individual"),
+        (
+            "Experts on North Korea said the test could change that.",
+            "Experts on North Korea",
+            "named_individual",
+        ),
     ],
 )
 def test_people_the_text_does_not_name_are_anonymous(sentence, mention, source_type):

@@ -504,6 +504,12 @@ def classify(head, first, last) -> str:
         for c in head.children
     ):
         return "anonymous_official"  # "One Republican", "some Democrats": unnamed politicians
+    if (
+        head.ent_type_ == "NORP"
+        and head.tag_ == "NNPS"
+        and any(c.dep_ in ("det", "amod") and c.lower_ in INDEFINITE_PEOPLE for c in head.children)
+    ):
+        return "named_individual"  # "many Americans": people the text does not name
     ent = entity_tokens(head)
     if ent and agency_in(doc[ent[0].i : ent[1].i + 1].text):
         name = doc[ent[0].i : ent[1].i + 1].text
