@@ -13,6 +13,11 @@ class FactcheckConfig(AppConfig):
     def ready(self) -> None:
         checks.register(audit_key_matches_the_chain, checks.Tags.database)
         connection_created.connect(keep_sqlite_private)
+        # Imported here: the models cannot load before the app registry is ready.
+        from factcheck import audit, webhooks
+
+        if webhooks.queue not in audit.RECORDED:
+            audit.RECORDED.append(webhooks.queue)
 
 
 def keep_sqlite_private(sender, connection, **kwargs) -> None:

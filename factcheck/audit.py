@@ -39,6 +39,9 @@ CHAIN_LOCK_KEY = 704_851_233
 _chain_held: ContextVar[bool] = ContextVar("audit_chain_held", default=False)
 # Where the changes being made come from, when not from the pages ("API token fcp_…").
 _via: ContextVar[str] = ContextVar("audit_via", default="")
+# Called with each event once it is written, inside its transaction (webhooks, registered by
+# the app's ready()): what they write is kept or rolled back with the change itself.
+RECORDED: list = []
 
 # Tables whose rows are never changed nor removed, each with the columns that make
 # a row itself: the audit events, and the record of the checkpoints written of
@@ -288,6 +291,8 @@ def record(
     )
     event.hash = compute_hash(event)
     event.save(force_insert=True)
+    for listener in RECORDED:
+        listener(event)
     return event
 
 

@@ -810,3 +810,76 @@ class ApiToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+class WebhookEventType(models.TextChoices):
+    """What a subscriber can be told of, each named after the audit actions it stands for."""
+
+    ARTICLE_IMPORTED = "article.imported", "An article was imported"
+    SUGGESTIONS_READY = "suggestions.ready", "The suggester read an article"
+    CLAIM_CREATED = "claim.created", "A claim was marked"
+    CLAIM_STATUS_CHANGED = "claim.status_changed", "A claim's status changed"
+    VERDICT_PROPOSED = "verdict.proposed", "A verdict was proposed"
+    VERDICT_SIGNED_OFF = "verdict.signed_off", "A verdict was signed off"
+    VERDICT_REOPENED = "verdict.reopened", "A signed-off claim was reopened"
+    VERDICT_PUBLISHED = "verdict.published", "A verdict was published"
+
+
+class WebhookSubscription(models.Model):
+    """A URL told of chosen events, each delivery signed as Standard Webhooks says."""
+
+    url = models.URLField("URL", max_length=2000, help_text="Where events are POSTed (https).")
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(default=list, help_text="Codes of WebhookEventType.")
+    secret = models.CharField(
+        max_length=100, help_text="The signing secret (whsec_…), shown to the editor who made it."
+    )
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    failures = models.PositiveIntegerField(
+        default=0, help_text="Deliveries failed in a row; reset by one that succeeds."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.description or self.url
+
+
+class WebhookDeliveryState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed for good"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to send) to one subscription, with what the receiver answered."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    message_id = models.CharField(max_length=40, unique=True)
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    state = models.CharField(
+        max_length=10, choices=WebhookDeliveryState.choices, default=WebhookDeliveryState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_answer = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to {self.subscription_id} ({self.state})"

@@ -3,7 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from factcheck.forms import LoginForm
-from factcheck.views import article_tools, articles, published, review, suggestions, tokens
+from factcheck.views import (
+    article_tools,
+    articles,
+    published,
+    review,
+    suggestions,
+    tokens,
+    webhooks,
+)
 from factcheck.views import exports as export_views
 from factcheck.views import sources as source_views
 from factcheck.views.activity import activity
@@ -51,6 +59,11 @@ urlpatterns = [
     path("published/feed.atom", published.published_feed_atom, name="published_feed_atom"),
     path("claims/<int:claim_id>/publish/", review.claim_publish, name="claim_publish"),
     path("claims/<int:claim_id>/unpublish/", review.claim_unpublish, name="claim_unpublish"),
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/<int:subscription_id>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:subscription_id>/test/", webhooks.webhook_test, name="webhook_test"),
+    path("webhooks/<int:subscription_id>/toggle/", webhooks.webhook_toggle, name="webhook_toggle"),
+    path("webhooks/<int:subscription_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("admin/", admin.site.urls),

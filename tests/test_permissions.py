@@ -371,6 +371,12 @@ def desk(scene) -> Desk:
     )
 
 
+def _subscription():
+    return services.webhook_subscribe(
+        actor=None, url="https://hooks.example/", events=["claim.created"], secret="whsec_x"
+    )
+
+
 # Each service that checks a permission: the permission, and a valid call built from the desk.
 SERVICE_CALLS: dict[str, tuple[str, Callable[[Desk], dict[str, Any]]]] = {
     "account_create": (
@@ -457,6 +463,19 @@ SERVICE_CALLS: dict[str, tuple[str, Callable[[Desk], dict[str, Any]]]] = {
         lambda d: {"source_type": d.unused_type, "name": "Flyer"},
     ),
     "source_type_delete": ("factcheck.delete_sourcetype", lambda d: {"source_type": d.unused_type}),
+    "webhook_subscribe": (
+        "factcheck.sign_off_claim",
+        lambda d: {"url": "https://x.example/", "events": ["claim.created"], "secret": "whsec_x"},
+    ),
+    "webhook_update": (
+        "factcheck.sign_off_claim",
+        lambda d: {"subscription": _subscription(), "is_active": False},
+    ),
+    "webhook_disable": (
+        "factcheck.sign_off_claim",
+        lambda d: {"subscription": _subscription(), "reason": "Too many failures."},
+    ),
+    "webhook_delete": ("factcheck.sign_off_claim", lambda d: {"subscription": _subscription()}),
     "suggestion_accept": ("factcheck.add_claim", lambda d: {"suggestion": d.suggestion}),
     "suggestion_reject": ("factcheck.add_claim", lambda d: {"suggestion": d.suggestion}),
     "suggestions_accept_above": (

@@ -83,6 +83,11 @@ APP_VIEWS: dict[str, tuple[set[str], str | None]] = {
     "insights_csv": ({GET}, None),
     "claim_publish": ({POST}, "sign_off_claim"),
     "claim_unpublish": ({POST}, "sign_off_claim"),
+    "webhook_list": ({GET, POST}, "sign_off_claim"),
+    "webhook_detail": ({GET, POST}, "sign_off_claim"),
+    "webhook_test": ({POST}, "sign_off_claim"),
+    "webhook_toggle": ({POST}, "sign_off_claim"),
+    "webhook_delete": ({POST}, "sign_off_claim"),
     "api_tokens": ({GET, POST}, None),
     "api_token_revoke": ({POST}, None),
 }
@@ -210,6 +215,12 @@ def world(db) -> World:
             "url": "no-such-page/",
             "rest": "v1/no-such-thing/",
             "figure": "types",
+            "subscription_id": services.webhook_subscribe(
+                actor=None,
+                url="http://127.0.0.1:9/never",
+                events=["claim.created"],
+                secret="whsec_" + "A" * 32,
+            ).pk,
             "token_id": services.token_create(
                 actor=proposer,
                 name="Walk",

@@ -82,6 +82,12 @@ from factcheck.services.undo import (
     undoable_event,
     undone_event,
 )
+from factcheck.services.webhooks import (
+    webhook_delete,
+    webhook_disable,
+    webhook_subscribe,
+    webhook_update,
+)
 
 __all__ = [
     "ARTICLE_FIELDS",
@@ -148,4 +154,8 @@ __all__ = [
     "undone_event",
     "verdict_contributors",
     "verdict_sign_off",
+    "webhook_delete",
+    "webhook_disable",
+    "webhook_subscribe",
+    "webhook_update",
 ]
