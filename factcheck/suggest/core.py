@@ -373,6 +373,12 @@ def _crf_cue(toks) -> Cue | None:
     roots = [t for t in toks if t.head.i not in inside or t.head.i == t.i]
     root = next((t for t in roots if t.pos_ in ("VERB", "AUX")), roots[0])
     if root.pos_ in ("VERB", "AUX"):
+        # "did not say", "will announce": as for the rules' verbs, nothing is reported
+        if any(
+            c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in ("will", "'ll", "shall"))
+            for c in root.children
+        ):
+            return None
         entry = lexicons.reporting_verbs().get(root.lemma_.lower())
         last = toks[-1]
         prep = last if last.dep_ in ("prep", "agent") and last.head.i == root.i else None

@@ -23,7 +23,7 @@ MODEL_PATH = Path(__file__).resolve().parent / "models" / "cues.crfsuite"
 CARD_PATH = MODEL_PATH.with_suffix(".card.json")
 FEATURE_VERSION = 1
 # A tagged span is proposed when its first word is a cue's first word at least this likely.
-MIN_MARGINAL = 0.7
+MIN_MARGINAL = 0.5
 
 
 def _ratio(lemma: str) -> str:
