@@ -207,7 +207,7 @@ def test_status_times_the_service_and_counts_what_the_audit_adds(built):
     assert table["queries the audit adds"][1:] == ["≤ 2", "met"]
 
 
-@pytest.mark.parametrize("subject", ["queue", "review", "insights"])
+@pytest.mark.parametrize("subject", ["queue", "review", "insights", "api"])
 def test_each_subject_reuses_the_data_set_and_prints_targets(built, subject):
     path, _ = built
     out = io.StringIO()
@@ -216,7 +216,12 @@ def test_each_subject_reuses_the_data_set_and_prints_targets(built, subject):
 
     output = out.getvalue()
     assert "Built" not in output
-    titles = {"queue": "Claims queue", "review": "Review page", "insights": "Insights page"}
+    titles = {
+        "queue": "Claims queue",
+        "review": "Review page",
+        "insights": "Insights page",
+        "api": "API",
+    }
     if subject == "insights" and "skipped" in output:
         assert "/insights/ does not exist yet" in output
         return
@@ -227,6 +232,9 @@ def test_each_subject_reuses_the_data_set_and_prints_targets(built, subject):
         assert {"page 1, newest change first", "awaiting sign-off", "assignee"} <= set(table)
         assert table["text search (rare word)"][1] == "< 100 ms"
         assert "page 1,000: fewer than 1,000 pages; not timed." in output
+    if subject == "api":
+        assert table["claims, page 1"][1] == "< 100 ms"
+        assert table["the API's change beside the panel's"][1] == "≤ +10 ms"
     if subject == "review":
         assert table["review page, 300 claims"][1] == "< 150 ms"
         assert table["panel: set in progress (htmx answer)"][1] == "< 50 ms"

@@ -37,7 +37,7 @@ from factcheck.benchmarks import data, timing
 Write = Callable[[str], None]
 RESULT_PREFIX = "BENCHMARK-RESULT "
 # The subjects that time the shared data set, in the order `all` runs them.
-DATA_SUBJECTS = ("export", "queue", "review", "status", "insights")
+DATA_SUBJECTS = ("export", "queue", "review", "status", "insights", "api")
 SUBJECTS = (*DATA_SUBJECTS, "suggest")
 STEPS = ("build", *DATA_SUBJECTS, "import-export")
 
