@@ -475,3 +475,30 @@ def test_an_address_under_the_api_that_matches_nothing_is_a_problem(reviewer):
         answer = client.get(path)
         assert answer.status_code == 404, path
         assert answer["Content-Type"] == PROBLEM, path
+
+
+@pytest.mark.django_db
+def test_a_page_of_claims_costs_the_same_queries_whatever_its_size(reviewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(make_token(reviewer))
+    via = factories.make_source("Wire", type_slug="news_agency")
+
+    def add_claims(count):
+        for _ in range(count):
+            claim = factories.make_claim()
+            services.attribution_add(
+                actor=None, claim=claim, source=factories.make_source(), intermediary=via
+            )
+            services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+
+    add_claims(2)
+    client.get("/api/v1/claims/")  # the token's first use is written down once
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/claims/")
+    add_claims(8)
+    with CaptureQueriesContext(connection) as more:
+        client.get("/api/v1/claims/")
+
+    assert len(more) == len(few)
