@@ -539,3 +539,20 @@ def test_an_event_made_through_the_api_records_the_channel_and_hashes_it(db):
     assert audit.canonical_content(fixed_event(via="API token fcp_1")) == (
         CANONICAL[:-1] + ',"via":"API token fcp_1"}'
     )
+
+
+def test_a_forged_line_is_reported_and_the_lines_after_it_still_count(tmp_path):
+    store = tmp_path / "store.jsonl"
+    forged = checkpoints.append(last_id=1, hash="cd" * 32, count=1, path=store)
+    kept = checkpoints.append(last_id=2, hash="ef" * 32, count=2, path=store)
+    store.write_text(
+        json.dumps(forged | {"count": 5}) + "\n" + store.read_text().splitlines()[1] + "\n"
+    )
+
+    found, problems = checkpoints.read(store)
+
+    assert [c.mac for c in found] == [kept["mac"]]
+    assert problems == [
+        f"Checkpoint line 1 ({forged['at']}) of {store}: its signature does not verify "
+        "(the line was altered or forged)."
+    ]

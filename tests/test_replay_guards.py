@@ -1,0 +1,146 @@
+"""What the replay reports, word for word where a person acts on it, and the histories it
+must read without tripping: each test kills a mutant of factcheck/replay.py that survived."""
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+
+from factcheck import replay, services
+from factcheck.models import Attribution, AuditEvent, Claim, SourceType
+from tests import factories
+
+
+def raw_sql(sql: str, params=()) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def reports() -> list[str]:
+    return [str(disagreement) for disagreement in replay.replay()]
+
+
+def test_a_seeded_source_type_deleted_through_the_workbench_replays_clean(editor):
+    # No event made the seeded types: deleting one is the first the history hears of it.
+    seeded = SourceType.objects.filter(sources__isnull=True).exclude(slug="unattributed").first()
+
+    services.source_type_delete(actor=editor, source_type=seeded)
+
+    assert replay.replay() == []
+
+
+def test_an_account_made_before_the_history_and_deleted_replays_clean(db):
+    early = get_user_model().objects.create_user("early", password="pw-for-tests-123")
+
+    services.account_delete(actor=None, user=early)
+
+    assert replay.replay() == []
+
+
+def test_an_account_recorded_as_it_stood_is_followed_from_then_on(db):
+    early = get_user_model().objects.create_user("early", password="pw-for-tests-123")
+    services.accounts_record_existing()
+
+    get_user_model().objects.filter(pk=early.pk).update(is_staff=True)
+
+    assert reports() == [
+        f"Account #{early.pk}: “early”: is_staff is True in the table, but the history says "
+        "False (changed behind the history's back)"
+    ]
+
+
+def test_a_deleted_account_put_back_names_the_event_that_deleted_it(reviewer):
+    pk = reviewer.pk
+    services.account_delete(actor=None, user=reviewer)
+    deleted_by = AuditEvent.objects.order_by("-id").first().id
+
+    get_user_model().objects.create_user("rita", password="pw-for-tests-123", id=pk)
+
+    assert reports() == [
+        f"Account #{pk}: “rita”: deleted by audit event #{deleted_by}, yet still in "
+        "the table (restored behind the history's back)"
+    ]
+
+
+def test_a_deleted_note_put_back_and_a_vanished_one_name_their_events(reviewer):
+    claim = factories.make_claim(actor=reviewer)
+    gone = services.note_add(actor=reviewer, claim=claim, body="Call the ministry")
+    kept = services.note_add(actor=reviewer, claim=claim, body="Ask for the report")
+    made_by = AuditEvent.objects.order_by("-id").first().id
+    gone_pk = gone.pk
+    services.note_delete(actor=reviewer, note=gone)
+    deleted_by = AuditEvent.objects.order_by("-id").first().id
+
+    raw_sql(
+        "INSERT INTO factcheck_note (id, claim_id, body, author_id, created_at) "
+        "SELECT %s, claim_id, 'Call the ministry', author_id, created_at FROM factcheck_note "
+        "WHERE id = %s",
+        [gone_pk, kept.pk],
+    )
+    raw_sql("DELETE FROM factcheck_note WHERE id = %s", [kept.pk])
+
+    assert sorted(reports()) == [
+        f"Note #{gone_pk}: deleted by audit event #{deleted_by}, yet still in the table "
+        "(restored behind the history's back)",
+        f"Note #{kept.pk}: created by audit event #{made_by} and never deleted in the history, "
+        "but missing from the table (deleted behind the history's back)",
+    ]
+
+
+def test_a_vanished_attribution_names_the_event_that_added_it(reviewer):
+    claim = factories.make_claim(actor=reviewer)
+    source = factories.make_source("Ministry of Health", actor=reviewer)
+    attribution = services.attribution_add(actor=reviewer, claim=claim, source=source)
+    added_by = AuditEvent.objects.order_by("-id").first().id
+
+    Attribution.objects.filter(pk=attribution.pk).delete()
+
+    assert reports() == [
+        f"Attribution #{attribution.pk}: on claim #{claim.pk}, added by audit event "
+        f"#{added_by} and never removed in the history, is missing from the table (deleted "
+        "behind the history's back)"
+    ]
+
+
+def test_a_field_only_some_events_carry_is_compared_once_one_has(reviewer, editor):
+    claim = factories.make_claim(actor=reviewer)
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_update(actor=reviewer, claim=claim, rationale="The report says otherwise.")
+    services.evidence_add(
+        actor=reviewer, claim=claim, url="https://example.org/report", title="Report"
+    )
+    services.claim_set_status(actor=reviewer, claim=claim, status="false")
+    services.verdict_sign_off(actor=editor, claim=claim)
+
+    Claim.objects.filter(pk=claim.pk).update(sign_off_snapshot={"status": "verified"})
+
+    assert {(d.pk, d.field) for d in replay.replay()} == {(claim.pk, "sign_off_snapshot")}
+
+
+def test_a_value_in_a_report_is_cut_at_sixty_characters_and_an_empty_one_says_none(reviewer):
+    claim = factories.make_claim(actor=reviewer)
+    services.claim_update(actor=reviewer, claim=claim, rationale="x" * 60)
+
+    Claim.objects.filter(pk=claim.pk).update(rationale="y" * 61)
+    first = reports()
+    Claim.objects.filter(pk=claim.pk).update(rationale="")
+    second = reports()
+
+    assert first == [
+        f"Claim #{claim.pk}: rationale is {'y' * 59}… in the table, but the history says "
+        f"{'x' * 60} (changed behind the history's back)"
+    ]
+    assert second == [
+        f"Claim #{claim.pk}: rationale is none in the table, but the history says {'x' * 60} "
+        "(changed behind the history's back)"
+    ]
+
+
+def test_a_person_in_a_report_is_named_by_account_number(reviewer, editor):
+    claim = factories.make_claim(actor=reviewer)
+    services.claim_update(actor=reviewer, claim=claim, assigned_to=reviewer)
+
+    Claim.objects.filter(pk=claim.pk).update(assigned_to=editor)
+
+    assert reports() == [
+        f"Claim #{claim.pk}: assigned_to is {editor.pk} in the table, but the history says "
+        f"{reviewer.pk} (changed behind the history's back)"
+    ]
