@@ -502,3 +502,48 @@ def test_a_page_of_claims_costs_the_same_queries_whatever_its_size(reviewer):
         client.get("/api/v1/claims/")
 
     assert len(more) == len(few)
+
+
+@pytest.mark.django_db
+def test_attributions_are_added_changed_and_removed_naming_the_claims_version(reviewer):
+    article = factories.make_article(text="Title\n\nThe ministry said the port would reopen.")
+    claim = factories.make_claim(article=article, phrase="the port would reopen")
+    source = factories.make_source("Port Ministry")
+    client = api(make_token(reviewer, ("write",)))
+
+    added = send(
+        client,
+        "post",
+        f"/api/v1/claims/{claim.pk}/attributions/",
+        {"source": source.pk, "cue": "said", "quote_mode": "paraphrase"},
+        if_match=str(claim.version),
+    )
+    attribution = added.json()["attributions"][0]
+    stale = send(
+        client,
+        "patch",
+        f"/api/v1/attributions/{attribution['id']}/",
+        {"cue": "told"},
+        if_match=str(claim.version),
+    )
+    changed = send(
+        client,
+        "patch",
+        f"/api/v1/attributions/{attribution['id']}/",
+        {"cue": "told"},
+        if_match=added["ETag"],
+    )
+    removed = send(
+        client, "delete", f"/api/v1/attributions/{attribution['id']}/", if_match=changed["ETag"]
+    )
+
+    assert added.status_code == 201 and attribution["source"]["name"] == "Port Ministry"
+    assert stale.status_code == 412
+    assert changed.json()["attributions"][0]["cue"] == "told"
+    assert removed.status_code == 200 and removed.json()["attributions"] == []
+    actions = list(
+        AuditEvent.objects.filter(via__startswith="API token")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["attribution.added", "attribution.changed", "attribution.removed"]

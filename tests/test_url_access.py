@@ -117,6 +117,11 @@ API_VIEWS: dict[str, tuple[set[str], dict[str, str]]] = {
     "claim_publish": ({POST}, {POST: "sign_off_claim"}),
     "claim_unpublish": ({POST}, {POST: "sign_off_claim"}),
     "published_list": ({GET}, {}),
+    "claim_attributions": ({POST}, {POST: "add_attribution"}),
+    "attribution_detail": (
+        {"PATCH", "DELETE"},
+        {"PATCH": "change_attribution", "DELETE": "delete_attribution"},
+    ),
     "claim_claimreview": ({GET}, {GET: "export_claim"}),
     "suggestion_accept": ({POST}, {POST: "add_claim"}),
     "suggestion_reject": ({POST}, {POST: "add_claim"}),

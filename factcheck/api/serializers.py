@@ -7,6 +7,8 @@ from factcheck.models import (
     Attribution,
     AuditEvent,
     Claim,
+    GroundRule,
+    QuoteMode,
     Source,
     Suggestion,
     SuggestionRun,
@@ -264,3 +266,34 @@ class AuditEventSerializer(serializers.ModelSerializer):
         from factcheck.history import summary_of
 
         return summary_of(event)
+
+
+class AttributionWriteSerializer(serializers.Serializer):
+    """An attribution as written: the registry source by id, the mention and cue by offsets."""
+
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
+    mention_start = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10_000_000
+    )
+    mention_end = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10_000_000
+    )
+    mention_text = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    cue = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    cue_start = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10_000_000
+    )
+    cue_end = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=10_000_000
+    )
+    quote_mode = serializers.ChoiceField(choices=QuoteMode.choices, required=False)
+    intermediary = serializers.PrimaryKeyRelatedField(
+        queryset=Source.objects.all(), required=False, allow_null=True
+    )
+    ground_rule = serializers.ChoiceField(choices=GroundRule.choices, required=False)
+    anonymity_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class AttributionChangeSerializer(AttributionWriteSerializer):
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False)

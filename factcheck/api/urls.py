@@ -103,6 +103,16 @@ urlpatterns = [
         _open(views.ClaimUnpublish.as_view()),
         name="claim_unpublish",
     ),
+    path(
+        "v1/claims/<int:claim_id>/attributions/",
+        _open(views.ClaimAttributions.as_view()),
+        name="claim_attributions",
+    ),
+    path(
+        "v1/attributions/<int:attribution_id>/",
+        _open(views.AttributionDetail.as_view()),
+        name="attribution_detail",
+    ),
     path("v1/published/", _open(views.PublishedList.as_view()), name="published_list"),
     path("v1/sources/", _open(views.SourceList.as_view()), name="source_list"),
     path("v1/sources/<int:source_id>/", _open(views.SourceDetail.as_view()), name="source_detail"),

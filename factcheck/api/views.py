@@ -673,3 +673,66 @@ class _AsIs:
 
     def __init__(self, items, many=True, context=None):
         self.data = list(items)
+
+
+class ClaimAttributions(ApiView):
+    permissions = {"POST": "add_attribution"}
+
+    @extend_schema(
+        summary="Attribute a claim to a registry source",
+        parameters=[IF_MATCH],
+        request=serializers.AttributionWriteSerializer,
+        responses={201: serializers.ClaimSerializer},
+    )
+    def post(self, request, claim_id: int):
+        claim = get_object_or_404(Claim, pk=claim_id)
+        body = serializers.AttributionWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = _expected_version(request)
+        services.attribution_add(
+            actor=request.user, claim=claim, expected_version=version, **body.validated_data
+        )
+        return _claim_answer(request, claim, code=http_status.HTTP_201_CREATED)
+
+
+class AttributionDetail(ApiView):
+    """An attribution's changes name its claim's version, as every write to a claim does."""
+
+    permissions = {"PATCH": "change_attribution", "DELETE": "delete_attribution"}
+
+    @extend_schema(
+        summary="Change an attribution (the claim's version in If-Match)",
+        parameters=[IF_MATCH],
+        request=serializers.AttributionChangeSerializer,
+        responses=serializers.ClaimSerializer,
+    )
+    def patch(self, request, attribution_id: int):
+        attribution = get_object_or_404(Attribution, pk=attribution_id)
+        body = serializers.AttributionChangeSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        reason = data.pop("reason", "")
+        version = _expected_version(request)
+        services.attribution_update(
+            actor=request.user,
+            attribution=attribution,
+            expected_version=version,
+            reason=reason,
+            **data,
+        )
+        return _claim_answer(request, attribution.claim)
+
+    @extend_schema(
+        summary="Remove an attribution (the claim's version in If-Match)",
+        parameters=[IF_MATCH],
+        request=None,
+        responses=serializers.ClaimSerializer,
+    )
+    def delete(self, request, attribution_id: int):
+        attribution = get_object_or_404(Attribution, pk=attribution_id)
+        claim = attribution.claim
+        version = _expected_version(request)
+        services.attribution_remove(
+            actor=request.user, attribution=attribution, expected_version=version
+        )
+        return _claim_answer(request, claim)
