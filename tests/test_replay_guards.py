@@ -1,6 +1,8 @@
 """What the replay reports, word for word where a person acts on it, and the histories it
 must read without tripping: each test kills a mutant of factcheck/replay.py that survived."""
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
@@ -143,4 +145,116 @@ def test_a_person_in_a_report_is_named_by_account_number(reviewer, editor):
     assert reports() == [
         f"Claim #{claim.pk}: assigned_to is {editor.pk} in the table, but the history says "
         f"{reviewer.pk} (changed behind the history's back)"
+    ]
+
+
+def test_a_claim_moved_to_another_article_is_reported(reviewer):
+    claim = factories.make_claim(actor=reviewer)
+    other = factories.make_article(actor=reviewer)
+
+    Claim.objects.filter(pk=claim.pk).update(article=other)
+
+    found = replay.replay()
+    assert [(d.model, d.pk, d.claim_id, d.field) for d in found] == [
+        ("claim", claim.pk, claim.pk, "article")
+    ]
+    assert str(found[0]) == (
+        f"Claim #{claim.pk}: belongs to article #{other.pk} in the table, but the history "
+        f"created it in article #{claim.article_id}"
+    )
+
+
+def test_a_deleted_claim_put_back_names_the_event_that_deleted_it(reviewer):
+    claim = factories.make_claim(actor=reviewer)
+    pk, article_id, start, end, text = (
+        claim.pk,
+        claim.article_id,
+        claim.start,
+        claim.end,
+        claim.text,
+    )
+    services.claim_delete(actor=reviewer, claim=claim)
+    deleted_by = AuditEvent.objects.order_by("-id").first().id
+
+    Claim.objects.create(pk=pk, article_id=article_id, start=start, end=end, text=text)
+
+    found = replay.replay()
+    assert [(d.pk, d.claim_id) for d in found] == [(pk, pk)]
+    assert str(found[0]) == (
+        f"Claim #{pk}: deleted by audit event #{deleted_by}, yet still in the table "
+        "(restored behind the history's back)"
+    )
+
+
+def test_a_claim_inserted_behind_the_history_does_not_hide_the_claims_after_it(reviewer):
+    first = factories.make_claim(actor=reviewer)
+    article = first.article
+    smuggled = Claim.objects.create(article=article, start=0, end=5, text=article.text[:5])
+    last = factories.make_claim(actor=reviewer)
+
+    Claim.objects.filter(pk=last.pk).update(rationale="Edited")
+    Claim.objects.filter(pk=first.pk).delete()
+
+    assert [(d.pk, d.claim_id, d.field) for d in replay.replay()] == [
+        (smuggled.pk, smuggled.pk, None),
+        (last.pk, last.pk, "rationale"),
+        (first.pk, first.pk, None),
+    ]
+    assert reports()[0] == (
+        f"Claim #{smuggled.pk}: no audit event created it (it was inserted behind the "
+        "history's back)"
+    )
+
+
+def test_a_vanished_claim_names_the_event_that_created_it(reviewer):
+    claim = factories.make_claim(actor=reviewer)
+    created_by = AuditEvent.objects.filter(action="claim.created", claim_id=claim.pk).get().id
+
+    Claim.objects.filter(pk=claim.pk).delete()
+
+    assert reports() == [
+        f"Claim #{claim.pk}: created by audit event #{created_by} and never deleted in the "
+        "history, but missing from the table (deleted behind the history's back)"
+    ]
+
+
+def signed_off(reviewer, editor) -> Claim:
+    claim = factories.make_claim(actor=reviewer)
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_update(actor=reviewer, claim=claim, rationale="The report says otherwise.")
+    services.evidence_add(
+        actor=reviewer, claim=claim, url="https://example.org/report", title="Report"
+    )
+    services.claim_set_status(actor=reviewer, claim=claim, status="false")
+    return services.verdict_sign_off(actor=editor, claim=claim)
+
+
+def test_a_sign_off_time_erased_behind_the_history_is_reported(reviewer, editor):
+    claim = signed_off(reviewer, editor)
+
+    Claim.objects.filter(pk=claim.pk).update(signed_off_at=None)
+
+    assert {(d.pk, d.field) for d in replay.replay()} == {(claim.pk, "signed_off_at")}
+
+
+def test_a_sign_off_time_moved_by_a_millisecond_is_reported(reviewer, editor):
+    claim = signed_off(reviewer, editor)
+    recorded = AuditEvent.objects.filter(action="verdict.signed_off").get()
+    at = datetime.datetime.fromisoformat(recorded.changes["signed_off_at"][1])
+
+    Claim.objects.filter(pk=claim.pk).update(signed_off_at=at + datetime.timedelta(milliseconds=1))
+
+    assert {(d.pk, d.field) for d in replay.replay()} == {(claim.pk, "signed_off_at")}
+
+
+def test_a_vanished_account_names_the_event_that_created_it(reviewer):
+    created_by = AuditEvent.objects.filter(action="user.created", object_id=str(reviewer.pk))
+    pk = reviewer.pk
+
+    raw_sql("DELETE FROM auth_user_groups WHERE user_id = %s", [pk])
+    raw_sql("DELETE FROM auth_user WHERE id = %s", [pk])
+
+    assert reports() == [
+        f"Account #{pk}: created by audit event #{created_by.get().id} and never deleted in "
+        "the history, but missing from the table (deleted behind the history's back)"
     ]
