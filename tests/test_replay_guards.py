@@ -258,3 +258,22 @@ def test_a_vanished_account_names_the_event_that_created_it(reviewer):
         f"Account #{pk}: created by audit event #{created_by.get().id} and never deleted in "
         "the history, but missing from the table (deleted behind the history's back)"
     ]
+
+
+def test_an_attribution_changed_behind_the_history_is_reported_on_its_claim(reviewer):
+    claim = factories.make_claim(actor=reviewer)
+    smuggled = Claim.objects.create(
+        article=claim.article, start=0, end=5, text=claim.article.text[:5]
+    )
+    source = factories.make_source("Ministry of Health", actor=reviewer)
+    Attribution.objects.create(claim=smuggled, source=source)
+    attribution = services.attribution_add(actor=reviewer, claim=claim, source=source, cue="said")
+
+    Attribution.objects.filter(pk=attribution.pk).update(cue="denied")
+
+    found = [d for d in replay.replay() if d.model == "attribution"]
+    assert [(d.pk, d.claim_id, d.field) for d in found] == [(attribution.pk, claim.pk, "cue")]
+    assert str(found[0]) == (
+        f"Attribution #{attribution.pk}: on claim #{claim.pk}: cue is denied in the table, "
+        "but the history says said (changed behind the history's back)"
+    )
