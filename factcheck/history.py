@@ -48,6 +48,14 @@ VERBS = {
     "user.recorded": "recorded the account as it stood",
     "user.changed": "changed the account",
     "user.deleted": "deleted the account",
+    "claim.published": "published the verdict",
+    "claim.unpublished": "took the verdict off its public page",
+    "token.created": "made an API token",
+    "token.revoked": "revoked an API token",
+    "webhook.subscribed": "subscribed an address to events",
+    "webhook.changed": "changed a webhook",
+    "webhook.disabled": "disabled a webhook",
+    "webhook.deleted": "deleted a webhook",
 }
 
 # What each filter of the claims queue and the activity feed (and the export
@@ -76,6 +84,16 @@ FILTER_LABELS = {
     "since": "from",
     "until": "until",
     "admin_selected": "claims chosen in the admin",
+    "published_by": "published by",
+    "published_at": None,
+    "prefix": "token prefix",
+    "scopes": "scopes",
+    "expires_at": "expires",
+    "revoked_at": None,
+    "events": "events",
+    "is_active": "active",
+    "url": "address",
+    "name": "name",
 }
 NUMBERED = {"article", "claim", "source"}
 PEOPLE = {"actor", "user", "proposer", "assignee"}

@@ -5,6 +5,7 @@ A refused request writes nothing: the row counts of every factcheck table
 """
 
 import base64
+import datetime
 import json
 import os
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -519,6 +521,8 @@ class Scene:
     attribution_id: int
     link_id: int
     suggestion_id: int
+    subscription_id: int
+    token_id: int
 
 
 @pytest.fixture
@@ -540,8 +544,22 @@ def scene(db) -> Scene:
     )
     run = SuggestionRun.objects.create(article=article)
     suggestion = services.suggestion_run_record(run=run, proposals=[proposal]).stored[0]
+    subscription = services.webhook_subscribe(
+        actor=None, url="http://127.0.0.1:9/never", events=["claim.created"], secret="whsec_AAAA"
+    )
+    token, _ = services.token_create(
+        actor=factories.make_user("Viewer"),
+        name="Someone else's",
+        scopes=["read"],
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
     return Scene(
-        claim=claim, attribution_id=attribution.pk, link_id=link.pk, suggestion_id=suggestion.pk
+        claim=claim,
+        attribution_id=attribution.pk,
+        link_id=link.pk,
+        suggestion_id=suggestion.pk,
+        subscription_id=subscription.pk,
+        token_id=token.pk,
     )
 
 
@@ -572,6 +590,9 @@ def reads(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
         "article_sourcing": (reverse("article_sourcing", args=[claim.article_id]), ["x"], {}),
         "insights": (reverse("insights"), claim_filter_names(), {"status": "unverified"}),
         "insights_csv": (reverse("insights_csv", args=["types"]), claim_filter_names(), {}),
+        "api_tokens": (reverse("api_tokens"), ["x"], {}),
+        "webhook_list": (reverse("webhook_list"), ["x"], {}),
+        "webhook_detail": (reverse("webhook_detail", args=[scene.subscription_id]), ["x"], {}),
         **source_reads(scene),
     }
 
@@ -750,7 +771,44 @@ def writes(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
             field_names(BulkForm()),
             {"action": "in_progress", "claims": str(claim.pk)},
         ),
+        "claim_publish": (claim_url("claim_publish"), field_names(RemoveForm()), version),
+        "claim_unpublish": (claim_url("claim_unpublish"), field_names(RemoveForm()), version),
+        "api_tokens": (
+            reverse("api_tokens"),
+            ["name", "access", "lifetime"],
+            {"name": "CMS", "access": "read", "lifetime": "30"},
+        ),
+        "api_token_revoke": (reverse("api_token_revoke", args=[scene.token_id]), ["x"], {}),
+        **webhook_writes(scene),
         **source_writes(scene),
+    }
+
+
+def webhook_writes(scene: Scene) -> dict[str, tuple[str, list[str], dict[str, str]]]:
+    """The Webhooks pages' forms, each with valid values."""
+    subscription = scene.subscription_id
+    return {
+        "webhook_list": (
+            reverse("webhook_list"),
+            ["url", "description", "events"],
+            {"url": "https://hooks.example/", "events": "claim.created"},
+        ),
+        "webhook_detail": (
+            reverse("webhook_detail", args=[subscription]),
+            ["events"],
+            {"events": "verdict.signed_off"},
+        ),
+        "webhook_test": (reverse("webhook_test", args=[subscription]), ["send"], {"send": "test"}),
+        "webhook_toggle": (
+            reverse("webhook_toggle", args=[subscription]),
+            ["to"],
+            {"to": "disable"},
+        ),
+        "webhook_delete": (
+            reverse("webhook_delete", args=[subscription]),
+            ["confirm"],
+            {"confirm": "delete"},
+        ),
     }
 
 
@@ -785,6 +843,15 @@ WRITE_VIEWS = [
     "source_type_delete",
     "article_delete",
     "article_edit",
+    "claim_publish",
+    "claim_unpublish",
+    "api_tokens",
+    "api_token_revoke",
+    "webhook_list",
+    "webhook_detail",
+    "webhook_test",
+    "webhook_toggle",
+    "webhook_delete",
 ]
 READ_VIEWS = [
     "home",
@@ -810,6 +877,9 @@ READ_VIEWS = [
     "article_edit",
     "insights",
     "insights_csv",
+    "api_tokens",
+    "webhook_list",
+    "webhook_detail",
 ]
 
 

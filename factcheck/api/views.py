@@ -147,6 +147,7 @@ def _claim_answer(request, claim: Claim, code: int = 200) -> Response:
 class ClaimList(ApiView):
     @extend_schema(
         summary="List claims, filtered as the queue filters them",
+        operation_id="v1_claims_list",
         parameters=[
             OpenApiParameter("q", str, description="Words of the claim (full-text search)."),
             OpenApiParameter("status", str, many=True, description="One or more statuses."),
@@ -253,6 +254,7 @@ class ArticleList(ApiView):
 
     @extend_schema(
         summary="List articles, newest first",
+        operation_id="v1_articles_list",
         parameters=[
             OpenApiParameter("outlet", str, description="Exactly this outlet."),
             *PAGING_PARAMETERS,
@@ -573,6 +575,7 @@ class ArticleSuggestionRuns(ApiView):
 class SourceList(ApiView):
     @extend_schema(
         summary="Search the source registry, filtered as the Sources page filters it",
+        operation_id="v1_sources_list",
         parameters=[
             OpenApiParameter("q", str, description="Name, alias or affiliation."),
             OpenApiParameter("source_type", str),
