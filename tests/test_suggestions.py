@@ -564,6 +564,28 @@ def test_a_plural_descriptor_named_nowhere_never_becomes_a_source(article, revie
     assert not Source.objects.exists()
 
 
+def test_an_anonymous_descriptor_is_one_registry_source_across_articles(reviewer):
+    """ "A senior official" in two articles: one registry entry, cited twice, never a refusal."""
+    for number in ("nine", "ten"):
+        text = f"Talks\n\nA senior official said {number} people were hurt."
+        article = factories.make_article(text=text)
+        (made,) = record_run(
+            article,
+            proposal(
+                text,
+                f"{number} people were hurt",
+                "A senior official",
+                source_type_slug="anonymous_official",
+                named=False,
+            ),
+        ).stored
+        services.suggestion_accept(actor=reviewer, suggestion=made, edits={"quote_mode": "none"})
+
+    source = Source.objects.get()
+    assert source.name == "A senior official" and source.is_anonymous
+    assert source.attributions.count() == 2
+
+
 def test_accept_all_creates_only_the_sources_confirmed(talks, reviewer):
     record_run(
         talks,

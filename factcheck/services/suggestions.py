@@ -691,7 +691,11 @@ def plan_source(
             return SourcePlan(source=found, how="by name or alias")
     elif mention and (kind == "indefinite" or (kind == "generic" and not named)):
         # An anonymous source is recorded by its descriptor ("A senior official"),
-        # never a plural of people named nowhere ("lawmakers who also").
+        # never a plural of people named nowhere ("lawmakers who also"); one registry
+        # entry per descriptor, since no text tells two "a spokesperson" apart.
+        found = find_source(mention)
+        if found is not None:
+            return SourcePlan(source=found, how="by its descriptor")
         return SourcePlan(new_name=mention, how="new")
     return SourcePlan(
         problem=f"“{mention}” does not name a source: pick the source it refers to, "
