@@ -547,3 +547,24 @@ def test_attributions_are_added_changed_and_removed_naming_the_claims_version(re
         .values_list("action", flat=True)
     )
     assert actions == ["attribution.added", "attribution.changed", "attribution.removed"]
+
+
+@pytest.mark.django_db
+def test_insights_and_the_claims_csv_take_the_queues_filters(viewer, reviewer):
+    one = factories.make_claim()
+    factories.make_claim()
+    services.claim_set_status(actor=reviewer, claim=one, status="in_progress")
+    client = api(make_token(viewer))
+
+    everything = client.get("/api/v1/insights/").json()
+    narrowed = client.get("/api/v1/insights/?status=in_progress").json()
+    csv_answer = client.get("/api/v1/exports/claims.csv?status=in_progress")
+    refused = client.get("/api/v1/insights/?status=fabulous")
+
+    assert everything["counts"]["claims"] == 2 and narrowed["counts"]["claims"] == 1
+    assert "types" in everything["figures"] and everything["figures"]["types"]["rows"][0]
+    body = b"".join(csv_answer.streaming_content).decode("utf-8")
+    assert csv_answer["Content-Type"].startswith("text/csv")
+    assert body.splitlines()[0].startswith("article_id,") and len(body.splitlines()) == 2
+    assert refused.status_code == 400 and refused["Content-Type"] == PROBLEM
+    assert AuditEvent.objects.filter(action="export.claims", via__startswith="API").exists()

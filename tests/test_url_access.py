@@ -117,6 +117,8 @@ API_VIEWS: dict[str, tuple[set[str], dict[str, str]]] = {
     "claim_publish": ({POST}, {POST: "sign_off_claim"}),
     "claim_unpublish": ({POST}, {POST: "sign_off_claim"}),
     "published_list": ({GET}, {}),
+    "insights": ({GET}, {}),
+    "claims_csv": ({GET}, {GET: "export_claim"}),
     "claim_attributions": ({POST}, {POST: "add_attribution"}),
     "attribution_detail": (
         {"PATCH", "DELETE"},

@@ -113,6 +113,8 @@ urlpatterns = [
         _open(views.AttributionDetail.as_view()),
         name="attribution_detail",
     ),
+    path("v1/insights/", _open(views.InsightsFigures.as_view()), name="insights"),
+    path("v1/exports/claims.csv", _open(views.ClaimsCsv.as_view()), name="claims_csv"),
     path("v1/published/", _open(views.PublishedList.as_view()), name="published_list"),
     path("v1/sources/", _open(views.SourceList.as_view()), name="source_list"),
     path("v1/sources/<int:source_id>/", _open(views.SourceDetail.as_view()), name="source_detail"),

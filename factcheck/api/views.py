@@ -15,11 +15,18 @@ from rest_framework.exceptions import APIException, UnsupportedMediaType, Valida
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from factcheck import audit, exports, services
+from factcheck import audit, exports, insights, services
 from factcheck.api import serializers
 from factcheck.api.paging import page_schema, page_size, paged
 from factcheck.api.problems import problem
-from factcheck.filters import QueueFilter, UnreadableCursor, errors_of, keyset_page
+from factcheck.filters import (
+    ClaimFilter,
+    QueueFilter,
+    UnreadableCursor,
+    applied,
+    errors_of,
+    keyset_page,
+)
 from factcheck.models import (
     ApiScope,
     ApiToken,
@@ -34,6 +41,7 @@ from factcheck.models import (
 )
 from factcheck.publishing import public_url, published_claims, workbench_url
 from factcheck.source_filters import SourceFilter
+from factcheck.views.exports import claims_csv_response
 from factcheck.views.queue import queue_claims
 
 PAGING_PARAMETERS = [
@@ -75,6 +83,7 @@ class ApiView(APIView):
             )
         token = request.auth
         label = f"API token {token.prefix}" if isinstance(token, ApiToken) else "API"
+        self.via_label = label
         self._via = audit.changes_via(label)
         self._via.__enter__()
 
@@ -739,3 +748,64 @@ class AttributionDetail(ApiView):
             actor=request.user, attribution=attribution, expected_version=version
         )
         return _claim_answer(request, claim)
+
+
+def _claim_selection(request) -> ClaimFilter:
+    """The claims the queue's filters select, refused with each field's message when bad."""
+    claim_filter = ClaimFilter(request.query_params, queryset=Claim.objects.all())
+    errors = errors_of(claim_filter, ignore=("sort",))
+    if errors:
+        raise ValidationError({field: [message] for field, message in errors})
+    return claim_filter
+
+
+class InsightsFigures(ApiView):
+    @extend_schema(
+        summary="The Insights figures for the claims the queue's filters select",
+        parameters=[
+            OpenApiParameter("status", str, many=True),
+            OpenApiParameter("source_type", str),
+            OpenApiParameter("outlet", str),
+            OpenApiParameter("dated_after", str, description="YYYY-MM-DD"),
+            OpenApiParameter("dated_before", str, description="YYYY-MM-DD"),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request):
+        claim_filter = _claim_selection(request)
+        data = insights.cached_insights(claim_filter.qs)
+        figures = insights.figures(data)
+        return Response(
+            {
+                "counts": data.counts,
+                "figures": {
+                    slug: {"title": figure.title, "rows": insights.csv_rows(figure)}
+                    for slug, figure in figures.items()
+                },
+            }
+        )
+
+
+class ClaimsCsv(ApiView):
+    permissions = {"GET": "export_claim"}
+
+    @extend_schema(
+        summary="The claims CSV (one row per attribution), streamed, for the queue's filters",
+        responses={(200, "text/csv"): str},
+    )
+    def get(self, request):
+        claim_filter = _claim_selection(request)
+        response = claims_csv_response(
+            actor=request.user,
+            claims=claim_filter.qs,
+            filters=exports.filters_of(applied(claim_filter, request.query_params)),
+        )
+        # The export's audit event is written as the last row goes out, after this method
+        # returned: the stream carries the channel with it.
+        response.streaming_content = _streamed_via(response.streaming_content, self.via_label)
+        return response
+
+
+def _streamed_via(chunks, label: str):
+    with audit.changes_via(label):
+        yield from chunks
