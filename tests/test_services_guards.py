@@ -1,6 +1,7 @@
-"""What the evidence and note services promise, asserted where a regression would show.
+"""What the evidence, note and claim services promise, asserted where a regression would show.
 
-Written for the survivors of `scripts/mutation services/evidence` (docs/testing.md): each
+Written for the survivors of `scripts/mutation services/evidence` and `services/claims`
+(docs/testing.md): each
 test checks what a reviewer sees or what the audit log keeps, on the real database.
 """
 
@@ -10,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from factcheck import services
-from factcheck.models import AuditEvent, EvidenceLink, Note
+from factcheck.models import AuditEvent, Claim, EvidenceLink, Note
+from tests import factories
 
 URL = "https://www.un.org/report"
 
@@ -169,3 +171,67 @@ def test_a_note_added_and_deleted_is_logged_against_the_note_and_its_claim(revie
     assert (deleted.object_type, deleted.object_id) == ("note", str(pk))
     assert deleted.object_repr == f"note on claim #{claim.pk}"
     assert (deleted.article_id, deleted.claim_id) == (claim.article_id, claim.pk)
+
+
+# --- Claims: delete and reopen --------------------------------------------
+
+
+def signed_off(reviewer, editor, claim):
+    services.claim_update(actor=reviewer, claim=claim, rationale="No such record exists.")
+    services.claim_set_status(actor=reviewer, claim=claim, status="in_progress")
+    services.claim_set_status(actor=reviewer, claim=claim, status="unverifiable")
+    services.verdict_sign_off(actor=editor, claim=claim)
+    claim.refresh_from_db()
+    return claim
+
+
+def test_a_deleted_claim_s_event_counts_its_attributions_and_keeps_no_reason(reviewer, claim):
+    services.attribution_add(
+        actor=reviewer, claim=claim, source=factories.make_source("Port Authority")
+    )
+    claim.refresh_from_db()
+
+    services.claim_delete(actor=reviewer, claim=claim)
+
+    event = last_event()
+    assert (event.action, event.reason) == ("claim.deleted", "")
+    assert event.changes["attributions"] == [1, 0]
+
+
+def test_a_stale_form_does_not_delete_the_claim(reviewer, claim):
+    stale = claim.version
+    services.claim_update(actor=reviewer, claim=claim, rationale="Changed meanwhile.")
+
+    with pytest.raises(services.Conflict):
+        services.claim_delete(actor=reviewer, claim=claim, expected_version=stale)
+
+    assert Claim.objects.filter(pk=claim.pk).exists()
+
+
+@pytest.mark.parametrize("reason", [None, "", "  "])
+def test_reopening_without_a_reason_is_refused_on_the_reason_field(reviewer, editor, claim, reason):
+    signed_off(reviewer, editor, claim)
+
+    with pytest.raises(services.DomainError) as refused:
+        services.claim_reopen(actor=editor, claim=claim, reason=reason)
+
+    assert refused.value.message == "Say why the claim is reopened."
+    assert refused.value.field == "reason"
+    claim.refresh_from_db()
+    assert claim.is_locked
+
+
+def test_reopening_a_claim_not_signed_off_says_so(editor, claim):
+    with pytest.raises(services.DomainError) as refused:
+        services.claim_reopen(actor=editor, claim=claim, reason="More work.")
+
+    assert refused.value.message == ("This claim is not signed off, so there is nothing to reopen.")
+
+
+def test_a_reopened_claim_s_event_names_who_reopened_it(reviewer, editor, claim):
+    signed_off(reviewer, editor, claim)
+
+    services.claim_reopen(actor=editor, claim=claim, reason="New figures.")
+
+    event = last_event()
+    assert (event.action, event.actor, event.reason) == ("claim.reopened", editor, "New figures.")
