@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -328,8 +328,10 @@ def walk_chain(batch_size: int = 2000) -> Iterator[Link]:
     # atomic block would be an IMMEDIATE transaction, holding the write lock
     # (and every reviewer's save) for the whole walk, so only PostgreSQL gets one.
     snapshot = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
-    with snapshot:
-        events = AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size)
+    events = AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size)
+    # The rows' cursor is closed before the snapshot ends, also when the walk is stopped early
+    # (PostgreSQL's server-side cursor lives only as long as its transaction).
+    with snapshot, closing(events):
         for position, event in enumerate(events, start=1):
             link = Link(event.id, position, event.hash, event.key_id)
             problem = None
@@ -361,8 +363,10 @@ def walk_chain(batch_size: int = 2000) -> Iterator[Link]:
 
 def verify_chain(batch_size: int = 2000) -> Iterator[int | ChainBreak]:
     """Walk the chain in order, yielding each verified event id, or the first break and stop."""
-    for link in walk_chain(batch_size):
-        if link.broken is not None:
-            yield link.broken
-            return
-        yield link.id
+    # Closed when it stops early: PostgreSQL's cursor is then closed inside its transaction.
+    with closing(walk_chain(batch_size)) as walk:
+        for link in walk:
+            if link.broken is not None:
+                yield link.broken
+                return
+            yield link.id
