@@ -276,7 +276,6 @@ def test_the_walk_names_an_unkeyed_event_after_keyed_ones(reviewer):
     )
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's trigger set")
 def test_without_the_triggers_every_kind_of_rewrite_goes_through(reviewer):
     factories.make_claim(actor=reviewer)
     event = AuditEvent.objects.order_by("id").first()
@@ -286,11 +285,13 @@ def test_without_the_triggers_every_kind_of_rewrite_goes_through(reviewer):
     audit.remove_triggers(tables=("factcheck_not_there", "factcheck_auditevent"))
     try:
         raw("UPDATE factcheck_auditevent SET reason = 'rewritten' WHERE id = %s", [event.id])
-        raw(
-            f"INSERT OR REPLACE INTO factcheck_auditevent ({', '.join(columns)}) "
-            f"SELECT {', '.join(columns)} FROM factcheck_auditevent WHERE id = %s",
-            [event.id],
-        )
+        if connection.vendor == "sqlite":
+            # SQLite's own way to replace a row, which its third trigger refuses.
+            raw(
+                f"INSERT OR REPLACE INTO factcheck_auditevent ({', '.join(columns)}) "
+                f"SELECT {', '.join(columns)} FROM factcheck_auditevent WHERE id = %s",
+                [event.id],
+            )
         raw("DELETE FROM factcheck_auditevent WHERE id = %s", [event.id])
     finally:
         audit.install_triggers()
